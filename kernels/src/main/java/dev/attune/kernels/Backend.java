@@ -1,0 +1,168 @@
+package dev.attune.kernels;
+
+/**
+ * The contract every compute backend implements, over raw storages with element offsets.
+ * Unless a method says otherwise, operands are dense row-major ("contiguous") starting at
+ * their offset, and outputs are written densely. The tensor layer checks shapes, dtypes and
+ * devices before it calls a backend, so implementations assume valid arguments.
+ *
+ * <p>Layout conventions: a reduction or normalisation "along a dim" sees the tensor as
+ * {@code (outer, n, inner)}, where {@code n} is the size of that dim.
+ */
+public interface Backend {
+
+    String name();
+
+    // ---- memory -------------------------------------------------------------------------
+
+    /** A zero-filled storage. */
+    Storage allocate(DType dtype, int size);
+
+    Storage upload(float[] data);
+
+    /** Integer or boolean data; BOOL values must be 0 or 1. */
+    Storage upload(int[] data, DType dtype);
+
+    float[] downloadFloats(Storage s, int offset, int size);
+
+    int[] downloadInts(Storage s, int offset, int size);
+
+    /**
+     * Copies one strided view into another of the same shape: for every index {@code idx} of
+     * {@code shape}, {@code dst[dstOffset + idx . dstStrides] = src[srcOffset + idx . srcStrides]}.
+     * This is how views become contiguous and how slices are written. It converts between
+     * dtypes when the storages differ (float to int truncates toward zero, nonzero to BOOL is 1).
+     */
+    void copyStrided(Storage src, int srcOffset, int[] srcStrides, Storage dst, int dstOffset, int[] dstStrides,
+                     int[] shape);
+
+    void fill(Storage dst, int offset, int size, float value);
+
+    // ---- elementwise ----------------------------------------------------------------------
+
+    /** {@code out[i] = op(x[i]; a, b)} for {@code i < n}, FLOAT32. */
+    void unary(UnaryOp op, float a, float b, Storage x, int xOffset, Storage out, int outOffset, int n);
+
+    /**
+     * {@code out = op(a, b)} over {@code shape}; the operands are strided views (a zero stride
+     * broadcasts), the output dense. Operands may be FLOAT32, INT32 or BOOL, read as floats.
+     */
+    void binary(BinaryOp op, int[] shape, Storage a, int aOffset, int[] aStrides,
+                Storage b, int bOffset, int[] bStrides, Storage out, int outOffset);
+
+    /** {@code out = cond ? a : b} over {@code shape}, all three strided, output dense FLOAT32. */
+    void where(int[] shape, Storage cond, int cOffset, int[] cStrides, Storage a, int aOffset, int[] aStrides,
+               Storage b, int bOffset, int[] bStrides, Storage out, int outOffset);
+
+    // ---- reductions -------------------------------------------------------------------------
+
+    /** {@code out[o, i] = op over j of x[o, j, i]} for the (outer, n, inner) layout. */
+    void reduce(ReduceOp op, Storage x, int xOffset, int outer, int n, int inner, Storage out, int outOffset);
+
+    // ---- linear algebra -----------------------------------------------------------------------
+
+    /**
+     * Batched strided SGEMM, row-major: for each batch {@code p < batch},
+     * {@code C_p = alpha * op(A_p) op(B_p) + beta * C_p}, with {@code op(A_p)} of shape (m, k)
+     * and {@code op(B_p)} of shape (k, n). {@code A_p} starts at {@code aOffset + p * strideA}
+     * with leading dimension {@code lda}: it is stored (m, k) when not transposed, (k, m) when
+     * transposed. Likewise B, and C is (m, n) with leading dimension {@code ldc}.
+     */
+    void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
+              Storage a, int aOffset, int lda, long strideA,
+              Storage b, int bOffset, int ldb, long strideB, float beta,
+              Storage c, int cOffset, int ldc, long strideC);
+
+    // ---- fused row kernels --------------------------------------------------------------------
+
+    /** Softmax (or log-softmax) along the middle axis of (outer, n, inner). */
+    void softmax(boolean log, Storage x, int xOffset, int outer, int n, int inner, Storage out, int outOffset);
+
+    /**
+     * Backward of {@link #softmax}, given its output {@code y} and upstream gradient {@code gy}:
+     * softmax {@code gx = y * (gy - sum_j gy_j y_j)}; log-softmax {@code gx = gy - exp(y) * sum_j gy_j}.
+     */
+    void softmaxBackward(boolean log, Storage y, Storage gy, int outer, int n, int inner, Storage gx);
+
+    /**
+     * Layer norm over the last {@code cols} elements of each of {@code rows} rows:
+     * {@code out = (x - mean) * rstd * gamma + beta}, with biased variance. Writes the per-row
+     * {@code mean} and {@code rstd = 1/sqrt(var + eps)} for the backward. gamma/beta may be null.
+     */
+    void layerNorm(Storage x, Storage gamma, Storage beta, int rows, int cols, float eps,
+                   Storage out, Storage mean, Storage rstd);
+
+    /**
+     * With {@code xhat = (x - mean) rstd} and {@code g = gy * gamma}:
+     * {@code gx = rstd * (g - mean_j(g) - xhat * mean_j(g xhat))}, {@code gGamma = sum_rows gy xhat},
+     * {@code gBeta = sum_rows gy}. gamma, gGamma, gBeta may be null.
+     */
+    void layerNormBackward(Storage x, Storage gamma, Storage mean, Storage rstd, Storage gy, int rows, int cols,
+                           Storage gx, Storage gGamma, Storage gBeta);
+
+    /**
+     * Per-channel statistics of x laid out (outer, channels, inner): biased mean and variance
+     * over the outer and inner axes.
+     */
+    void channelMoments(Storage x, int outer, int channels, int inner, Storage mean, Storage var);
+
+    /**
+     * Per-channel affine normalisation of (outer, channels, inner):
+     * {@code out = (x - mean[c]) * invStd[c] * gamma[c] + beta[c]}; gamma/beta may be null.
+     */
+    void channelNormalize(Storage x, int outer, int channels, int inner, Storage mean, Storage invStd,
+                          Storage gamma, Storage beta, Storage out);
+
+    /**
+     * Batch-norm backward in training mode (statistics from the batch), m = outer * inner:
+     * {@code gx = gamma invStd (gy - mean(gy) - xhat mean(gy xhat))},
+     * {@code gGamma = sum gy xhat}, {@code gBeta = sum gy}. gamma, gGamma, gBeta may be null.
+     */
+    void batchNormBackward(Storage x, Storage gy, int outer, int channels, int inner, Storage mean, Storage invStd,
+                           Storage gamma, Storage gx, Storage gGamma, Storage gBeta);
+
+    // ---- convolution helpers ------------------------------------------------------------------
+
+    /**
+     * im2col for a 2-D convolution of one image stack (n, c, h, w) into columns laid out
+     * (n, c * kh * kw, oh * ow); padding reads zeros. 1-D convolutions use h = kh = 1.
+     */
+    void im2col(Storage x, int xOffset, int n, int c, int h, int w, int kh, int kw, int strideH, int strideW,
+                int padH, int padW, int dilH, int dilW, int oh, int ow, Storage cols);
+
+    /** The adjoint of {@link #im2col}: adds the columns back into a zeroed (n, c, h, w) gradient. */
+    void col2im(Storage cols, int n, int c, int h, int w, int kh, int kw, int strideH, int strideW,
+                int padH, int padW, int dilH, int dilW, int oh, int ow, Storage x, int xOffset);
+
+    // ---- indexing -----------------------------------------------------------------------------
+
+    /**
+     * {@code out[o, j, i] = src[o, index[j], i]} for src (outer, n, inner) and INT32 index of
+     * length m; out is (outer, m, inner). Indices are checked by the caller.
+     */
+    void indexSelect(Storage src, int outer, int n, int inner, Storage index, int m, Storage out);
+
+    /** The adjoint of indexSelect: {@code dst[o, index[j], i] += src[o, j, i]}. */
+    void indexAdd(Storage src, int outer, int m, int inner, Storage index, Storage dst, int n);
+
+    /**
+     * {@code out[o, j, i] = src[o, index[o, j, i], i]} for src (outer, n, inner) and index/out
+     * (outer, m, inner): torch.gather along the middle axis.
+     */
+    void gather(Storage src, int outer, int n, int inner, Storage index, int m, Storage out);
+
+    /** The adjoint of gather: {@code dst[o, index[o, j, i], i] += src[o, j, i]}. */
+    void scatterAdd(Storage src, int outer, int m, int inner, Storage index, Storage dst, int n);
+
+    // ---- random numbers -----------------------------------------------------------------------
+
+    /**
+     * Fills with counter-based random numbers: element i takes the value of stream position
+     * {@code counter + i} of generator {@code seed} (see {@link CounterRng}), so CPU and GPU
+     * produce the same numbers. NORMAL uses Box-Muller on two draws.
+     */
+    void random(Distribution dist, float a, float b, long seed, long counter, Storage out, int offset, int size);
+
+    /** The distributions of {@link #random}: UNIFORM on [a, b), NORMAL with mean a and std b, BERNOULLI with p = a. */
+    enum Distribution { UNIFORM, NORMAL, BERNOULLI }
+}

@@ -1,0 +1,31 @@
+package dev.attune.kernels;
+
+/**
+ * A flat buffer of elements owned by one backend. Tensors are views (shape, strides, offset)
+ * over a storage. CPU storage is reclaimed by the garbage collector; device storage is given
+ * back to its allocator by {@link #close()}, deterministically.
+ */
+public abstract class Storage implements AutoCloseable {
+    private final DType dtype;
+    private final int size;
+
+    protected Storage(DType dtype, int size) {
+        this.dtype = dtype;
+        this.size = size;
+    }
+
+    public final DType dtype() {
+        return dtype;
+    }
+
+    /** Number of elements. */
+    public final int size() {
+        return size;
+    }
+
+    public abstract Backend backend();
+
+    /** Releases device memory; a no-op for heap storage. */
+    @Override
+    public void close() {}
+}

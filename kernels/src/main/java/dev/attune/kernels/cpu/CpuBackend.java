@@ -1,0 +1,737 @@
+package dev.attune.kernels.cpu;
+
+import dev.attune.kernels.Backend;
+import dev.attune.kernels.BinaryOp;
+import dev.attune.kernels.CounterRng;
+import dev.attune.kernels.DType;
+import dev.attune.kernels.Parallel;
+import dev.attune.kernels.ReduceOp;
+import dev.attune.kernels.Storage;
+import dev.attune.kernels.UnaryOp;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The CPU backend: heap arrays, the Vector API for dense inner loops, and {@link Parallel}
+ * for multi-core work. Every output element is produced by exactly one thread with a fixed
+ * order of operations, so results depend only on the inputs and the thread count.
+ */
+public final class CpuBackend implements Backend {
+    public static final CpuBackend INSTANCE = new CpuBackend();
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Elements per parallel chunk for cheap elementwise work: below this one thread is faster. */
+    private static final int GRAIN = 1 << 15;
+
+    private CpuBackend() {}
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    private static float[] f(Storage s) {
+        return ((CpuStorage) s).floats();
+    }
+
+    private static int[] i(Storage s) {
+        return ((CpuStorage) s).ints();
+    }
+
+    /** Reads element {@code idx} of a storage of any dtype as a float. */
+    private static float read(CpuStorage s, int idx) {
+        return s.floats != null ? s.floats[idx] : s.ints[idx];
+    }
+
+    // ---- memory ---------------------------------------------------------------------------------
+
+    @Override
+    public Storage allocate(DType dtype, int size) {
+        return dtype == DType.FLOAT32 ? new CpuStorage(new float[size]) : new CpuStorage(new int[size], dtype);
+    }
+
+    @Override
+    public Storage upload(float[] data) {
+        return new CpuStorage(data.clone());
+    }
+
+    @Override
+    public Storage upload(int[] data, DType dtype) {
+        return new CpuStorage(data.clone(), dtype);
+    }
+
+    @Override
+    public float[] downloadFloats(Storage s, int offset, int size) {
+        CpuStorage c = (CpuStorage) s;
+        if (c.floats != null) return java.util.Arrays.copyOfRange(c.floats, offset, offset + size);
+        float[] out = new float[size];
+        for (int k = 0; k < size; k++) out[k] = c.ints[offset + k];
+        return out;
+    }
+
+    @Override
+    public int[] downloadInts(Storage s, int offset, int size) {
+        CpuStorage c = (CpuStorage) s;
+        if (c.ints != null) return java.util.Arrays.copyOfRange(c.ints, offset, offset + size);
+        int[] out = new int[size];
+        for (int k = 0; k < size; k++) out[k] = (int) c.floats[offset + k];
+        return out;
+    }
+
+    @Override
+    public void copyStrided(Storage src, int srcOffset, int[] srcStrides, Storage dst, int dstOffset, int[] dstStrides,
+                            int[] shape) {
+        CpuStorage s = (CpuStorage) src, d = (CpuStorage) dst;
+        int rank = shape.length;
+        int n = numel(shape);
+        if (n == 0) return;
+        if (rank == 0) {
+            write(d, dstOffset, s, srcOffset);
+            return;
+        }
+        int inner = shape[rank - 1], sis = srcStrides[rank - 1], dis = dstStrides[rank - 1];
+        int rows = n / inner;
+        Parallel.forRange(rows, Math.max(1, GRAIN / inner), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int from = srcOffset + rowOffset(r, shape, srcStrides);
+                int to = dstOffset + rowOffset(r, shape, dstStrides);
+                if (s.floats != null && d.floats != null) {
+                    if (sis == 1 && dis == 1) System.arraycopy(s.floats, from, d.floats, to, inner);
+                    else for (int k = 0; k < inner; k++) d.floats[to + k * dis] = s.floats[from + k * sis];
+                } else if (s.ints != null && d.ints != null && s.dtype() == d.dtype()) {
+                    if (sis == 1 && dis == 1) System.arraycopy(s.ints, from, d.ints, to, inner);
+                    else for (int k = 0; k < inner; k++) d.ints[to + k * dis] = s.ints[from + k * sis];
+                } else {
+                    for (int k = 0; k < inner; k++) write(d, to + k * dis, s, from + k * sis);
+                }
+            }
+        });
+    }
+
+    /** Converting element copy: float to int truncates toward zero, any nonzero to BOOL is 1. */
+    private static void write(CpuStorage d, int di, CpuStorage s, int si) {
+        if (d.floats != null) d.floats[di] = read(s, si);
+        else if (d.dtype() == DType.BOOL) d.ints[di] = read(s, si) != 0 ? 1 : 0;
+        else d.ints[di] = s.ints != null ? s.ints[si] : (int) s.floats[si];
+    }
+
+    /** Offset of row {@code r} (an index over all dims but the last) under the given strides. */
+    private static int rowOffset(int r, int[] shape, int[] strides) {
+        int off = 0;
+        for (int d = shape.length - 2; d >= 0; d--) {
+            int idx = r % shape[d];
+            r /= shape[d];
+            off += idx * strides[d];
+        }
+        return off;
+    }
+
+    private static int numel(int[] shape) {
+        int n = 1;
+        for (int s : shape) n *= s;
+        return n;
+    }
+
+    @Override
+    public void fill(Storage dst, int offset, int size, float value) {
+        CpuStorage d = (CpuStorage) dst;
+        if (d.floats != null) java.util.Arrays.fill(d.floats, offset, offset + size, value);
+        else java.util.Arrays.fill(d.ints, offset, offset + size, (int) value);
+    }
+
+    // ---- elementwise ----------------------------------------------------------------------------
+
+    @Override
+    public void unary(UnaryOp op, float a, float b, Storage x, int xOffset, Storage out, int outOffset, int n) {
+        float[] xs = f(x), ys = f(out);
+        Parallel.forRange(n, GRAIN, (lo, hi) -> unaryRange(op, a, b, xs, xOffset, ys, outOffset, lo, hi));
+    }
+
+    private static void unaryRange(UnaryOp op, float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        // Vectorised forms of the cheap maps; the transcendental ones use java.lang.Math per element.
+        switch (op) {
+            case NEG, ABS, RELU, AFFINE, CLAMP, SQRT -> {
+                FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
+                for (int bound = lo + S.loopBound(hi - lo); k < bound; k += S.length()) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + k);
+                    FloatVector r = switch (op) {
+                        case NEG -> v.neg();
+                        case ABS -> v.abs();
+                        case RELU -> v.max(0f);
+                        case AFFINE -> v.fma(va, vb);
+                        case CLAMP -> v.max(va).min(vb);
+                        default -> v.lanewise(VectorOperators.SQRT);
+                    };
+                    r.intoArray(y, yo + k);
+                }
+            }
+            default -> { }
+        }
+        for (; k < hi; k++) y[yo + k] = scalarUnary(op, a, b, x[xo + k]);
+    }
+
+    /** The scalar definition of every unary op; the vector paths above must agree with it. */
+    static float scalarUnary(UnaryOp op, float a, float b, float v) {
+        return switch (op) {
+            case NEG -> -v;
+            case EXP -> (float) Math.exp(v);
+            case LOG -> (float) Math.log(v);
+            case SQRT -> (float) Math.sqrt(v);
+            case RSQRT -> (float) (1.0 / Math.sqrt(v));
+            case ABS -> Math.abs(v);
+            case SIGN -> Math.signum(v);
+            case RECIPROCAL -> 1f / v;
+            case TANH -> (float) Math.tanh(v);
+            case SIGMOID -> sigmoid(v);
+            case RELU -> Math.max(v, 0f);
+            case SILU -> v * sigmoid(v);
+            case GELU -> (float) (0.5 * v * (1.0 + erf(v / Math.sqrt(2.0))));
+            case POW_SCALAR -> (float) Math.pow(v, a);
+            case AFFINE -> Math.fma(v, a, b);
+            case CLAMP -> Math.min(Math.max(v, a), b);
+            case INSIDE -> v >= a && v <= b ? 1f : 0f;
+            case SILU_GRAD -> {
+                float s = sigmoid(v);
+                yield s * (1f + v * (1f - s));
+            }
+            case GELU_GRAD -> {
+                double cdf = 0.5 * (1.0 + erf(v / Math.sqrt(2.0)));
+                double pdf = Math.exp(-0.5 * v * v) / Math.sqrt(2.0 * Math.PI);
+                yield (float) (cdf + v * pdf);
+            }
+            case STEP -> v > 0f ? 1f : 0f;
+        };
+    }
+
+    private static float sigmoid(float v) {
+        // Two branches keep exp's argument non-positive: no overflow for large |v|.
+        if (v >= 0) return (float) (1.0 / (1.0 + Math.exp(-v)));
+        double e = Math.exp(v);
+        return (float) (e / (1.0 + e));
+    }
+
+    /** erf to about 1e-7 absolute (Abramowitz-Stegun 7.1.26 is too coarse for gradient checks). */
+    static double erf(double x) {
+        // Series for small |x|, continued-fraction complement (erfc) for large |x|.
+        double ax = Math.abs(x);
+        double r;
+        if (ax < 2.5) {
+            double term = ax, sum = ax, x2 = ax * ax;
+            for (int n = 1; n < 60; n++) {
+                term *= -x2 / n;
+                double add = term / (2 * n + 1);
+                sum += add;
+                if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+            }
+            r = 2.0 / Math.sqrt(Math.PI) * sum;
+        } else {
+            // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + 1/2/(x + 1/(x + 3/2/(x + ...)))) by Lentz-free backward evaluation
+            double f = 0;
+            for (int n = 60; n >= 1; n--) f = (n / 2.0) / (ax + f);
+            r = 1.0 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f);
+        }
+        return x < 0 ? -r : r;
+    }
+
+    @Override
+    public void binary(BinaryOp op, int[] shape, Storage a, int aOffset, int[] aStrides,
+                       Storage b, int bOffset, int[] bStrides, Storage out, int outOffset) {
+        CpuStorage sa = (CpuStorage) a, sb = (CpuStorage) b, so = (CpuStorage) out;
+        int n = numel(shape);
+        if (n == 0) return;
+        int rank = shape.length;
+        boolean floats = sa.floats != null && sb.floats != null && so.floats != null;
+        if (floats && isDense(shape, aStrides) && isDense(shape, bStrides)) {
+            Parallel.forRange(n, GRAIN, (lo, hi) -> denseBinary(op, sa.floats, aOffset + lo, sb.floats, bOffset + lo,
+                    so.floats, outOffset + lo, hi - lo));
+            return;
+        }
+        int inner = rank == 0 ? 1 : shape[rank - 1];
+        int ais = rank == 0 ? 0 : aStrides[rank - 1], bis = rank == 0 ? 0 : bStrides[rank - 1];
+        int rows = n / inner;
+        Parallel.forRange(rows, Math.max(1, GRAIN / inner), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int ao = aOffset + (rank == 0 ? 0 : rowOffset(r, shape, aStrides));
+                int bo = bOffset + (rank == 0 ? 0 : rowOffset(r, shape, bStrides));
+                int oo = outOffset + r * inner;
+                if (floats && ais == 1 && bis == 1) {
+                    denseBinary(op, sa.floats, ao, sb.floats, bo, so.floats, oo, inner);
+                } else if (floats && ais == 1 && bis == 0) {
+                    float bv = sb.floats[bo];
+                    for (int k = 0; k < inner; k++) so.floats[oo + k] = scalarBinary(op, sa.floats[ao + k], bv);
+                } else if (so.floats != null) {
+                    for (int k = 0; k < inner; k++)
+                        so.floats[oo + k] = scalarBinary(op, read(sa, ao + k * ais), read(sb, bo + k * bis));
+                } else {
+                    for (int k = 0; k < inner; k++)
+                        so.ints[oo + k] = (int) scalarBinary(op, read(sa, ao + k * ais), read(sb, bo + k * bis));
+                }
+            }
+        });
+    }
+
+    private static boolean isDense(int[] shape, int[] strides) {
+        int expect = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] != 1 && strides[d] != expect) return false;
+            expect *= shape[d];
+        }
+        return true;
+    }
+
+    private static void denseBinary(BinaryOp op, float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
+        int k = 0;
+        switch (op) {
+            case ADD, SUB, MUL, DIV, MAX, MIN -> {
+                for (int bound = S.loopBound(n); k < bound; k += S.length()) {
+                    FloatVector va = FloatVector.fromArray(S, a, ao + k), vb = FloatVector.fromArray(S, b, bo + k);
+                    FloatVector r = switch (op) {
+                        case ADD -> va.add(vb);
+                        case SUB -> va.sub(vb);
+                        case MUL -> va.mul(vb);
+                        case DIV -> va.div(vb);
+                        case MAX -> va.max(vb);
+                        default -> va.min(vb);
+                    };
+                    r.intoArray(y, yo + k);
+                }
+            }
+            default -> { }
+        }
+        for (; k < n; k++) y[yo + k] = scalarBinary(op, a[ao + k], b[bo + k]);
+    }
+
+    /** The scalar definition of every binary op; comparisons return 1 or 0. */
+    static float scalarBinary(BinaryOp op, float x, float y) {
+        return switch (op) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+            case DIV -> x / y;
+            case POW -> (float) Math.pow(x, y);
+            // NaN propagates as in torch.maximum / torch.minimum.
+            case MAX -> Float.isNaN(x) || Float.isNaN(y) ? Float.NaN : Math.max(x, y);
+            case MIN -> Float.isNaN(x) || Float.isNaN(y) ? Float.NaN : Math.min(x, y);
+            case EQ -> x == y ? 1f : 0f;
+            case NE -> x != y ? 1f : 0f;
+            case LT -> x < y ? 1f : 0f;
+            case LE -> x <= y ? 1f : 0f;
+            case GT -> x > y ? 1f : 0f;
+            case GE -> x >= y ? 1f : 0f;
+        };
+    }
+
+    @Override
+    public void where(int[] shape, Storage cond, int cOffset, int[] cStrides, Storage a, int aOffset, int[] aStrides,
+                      Storage b, int bOffset, int[] bStrides, Storage out, int outOffset) {
+        CpuStorage sc = (CpuStorage) cond, sa = (CpuStorage) a, sb = (CpuStorage) b;
+        float[] y = f(out);
+        int n = numel(shape);
+        if (n == 0) return;
+        int rank = shape.length;
+        int inner = rank == 0 ? 1 : shape[rank - 1];
+        int cis = rank == 0 ? 0 : cStrides[rank - 1], ais = rank == 0 ? 0 : aStrides[rank - 1],
+                bis = rank == 0 ? 0 : bStrides[rank - 1];
+        Parallel.forRange(n / inner, Math.max(1, GRAIN / inner), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int co = cOffset + (rank == 0 ? 0 : rowOffset(r, shape, cStrides));
+                int ao = aOffset + (rank == 0 ? 0 : rowOffset(r, shape, aStrides));
+                int bo = bOffset + (rank == 0 ? 0 : rowOffset(r, shape, bStrides));
+                int oo = outOffset + r * inner;
+                for (int k = 0; k < inner; k++)
+                    y[oo + k] = read(sc, co + k * cis) != 0 ? read(sa, ao + k * ais) : read(sb, bo + k * bis);
+            }
+        });
+    }
+
+    // ---- reductions -----------------------------------------------------------------------------
+
+    @Override
+    public void reduce(ReduceOp op, Storage x, int xOffset, int outer, int n, int inner, Storage out, int outOffset) {
+        float[] xs = f(x);
+        CpuStorage so = (CpuStorage) out;
+        Parallel.forRange(outer * inner, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
+            if (inner == 1 && op == ReduceOp.SUM) {
+                for (int o = lo; o < hi; o++) so.floats[outOffset + o] = sumRow(xs, xOffset + o * n, n);
+                return;
+            }
+            for (int p = lo; p < hi; p++) {
+                int o = p / inner, in = p % inner;
+                int base = xOffset + o * n * inner + in;
+                switch (op) {
+                    case SUM -> {
+                        float acc = 0;
+                        for (int j = 0; j < n; j++) acc += xs[base + j * inner];
+                        so.floats[outOffset + p] = acc;
+                    }
+                    case MAX, MIN -> {
+                        float best = xs[base];
+                        for (int j = 1; j < n; j++) {
+                            float v = xs[base + j * inner];
+                            if (Float.isNaN(best)) break;
+                            if (Float.isNaN(v) || (op == ReduceOp.MAX ? v > best : v < best)) best = v;
+                        }
+                        so.floats[outOffset + p] = best;
+                    }
+                    case ARGMAX, ARGMIN -> {
+                        // The first index of the extreme value; a NaN wins, as in torch.
+                        float best = xs[base];
+                        int arg = 0;
+                        for (int j = 1; j < n && !Float.isNaN(best); j++) {
+                            float v = xs[base + j * inner];
+                            if (Float.isNaN(v) || (op == ReduceOp.ARGMAX ? v > best : v < best)) {
+                                best = v;
+                                arg = j;
+                            }
+                        }
+                        so.ints[outOffset + p] = arg;
+                    }
+                }
+            }
+        });
+    }
+
+    /** Vectorised sum of a dense row, in a fixed lane-then-tail order. */
+    private static float sumRow(float[] x, int off, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int k = 0;
+        for (int bound = S.loopBound(n); k < bound; k += S.length()) acc = acc.add(FloatVector.fromArray(S, x, off + k));
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; k < n; k++) s += x[off + k];
+        return s;
+    }
+
+    // ---- linear algebra -------------------------------------------------------------------------
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
+                     Storage a, int aOffset, int lda, long strideA,
+                     Storage b, int bOffset, int ldb, long strideB, float beta,
+                     Storage c, int cOffset, int ldc, long strideC) {
+        CpuGemm.sgemm(transA, transB, batch, m, n, k, alpha, f(a), aOffset, lda, strideA,
+                f(b), bOffset, ldb, strideB, beta, f(c), cOffset, ldc, strideC);
+    }
+
+    // ---- fused row kernels ----------------------------------------------------------------------
+
+    @Override
+    public void softmax(boolean log, Storage x, int xOffset, int outer, int n, int inner, Storage out, int outOffset) {
+        float[] xs = f(x), ys = f(out);
+        Parallel.forRange(outer * inner, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                int o = p / inner, in = p % inner;
+                int xb = xOffset + o * n * inner + in, yb = outOffset + o * n * inner + in;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < n; j++) max = Math.max(max, xs[xb + j * inner]);
+                // A row of -inf (everything masked) gives NaN, as in PyTorch.
+                double sum = 0;
+                for (int j = 0; j < n; j++) sum += Math.exp(xs[xb + j * inner] - max);
+                if (log) {
+                    float lse = (float) (max + Math.log(sum));
+                    for (int j = 0; j < n; j++) ys[yb + j * inner] = xs[xb + j * inner] - lse;
+                } else {
+                    double inv = 1.0 / sum;
+                    for (int j = 0; j < n; j++) ys[yb + j * inner] = (float) (Math.exp(xs[xb + j * inner] - max) * inv);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void softmaxBackward(boolean log, Storage y, Storage gy, int outer, int n, int inner, Storage gx) {
+        float[] ys = f(y), gys = f(gy), gxs = f(gx);
+        Parallel.forRange(outer * inner, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                int o = p / inner, in = p % inner;
+                int base = o * n * inner + in;
+                double dot = 0;
+                if (log) {
+                    for (int j = 0; j < n; j++) dot += gys[base + j * inner];
+                    for (int j = 0; j < n; j++) {
+                        int q = base + j * inner;
+                        gxs[q] = (float) (gys[q] - Math.exp(ys[q]) * dot);
+                    }
+                } else {
+                    for (int j = 0; j < n; j++) dot += (double) gys[base + j * inner] * ys[base + j * inner];
+                    for (int j = 0; j < n; j++) {
+                        int q = base + j * inner;
+                        gxs[q] = (float) (ys[q] * (gys[q] - dot));
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void layerNorm(Storage x, Storage gamma, Storage beta, int rows, int cols, float eps,
+                          Storage out, Storage mean, Storage rstd) {
+        float[] xs = f(x), ys = f(out), ms = f(mean), rs = f(rstd);
+        float[] g = gamma == null ? null : f(gamma), bt = beta == null ? null : f(beta);
+        Parallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, cols)), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int base = r * cols;
+                double s = 0;
+                for (int j = 0; j < cols; j++) s += xs[base + j];
+                double mu = s / cols;
+                double v = 0;
+                for (int j = 0; j < cols; j++) {
+                    double d = xs[base + j] - mu;
+                    v += d * d;
+                }
+                float inv = (float) (1.0 / Math.sqrt(v / cols + eps));
+                float m = (float) mu;
+                ms[r] = m;
+                rs[r] = inv;
+                for (int j = 0; j < cols; j++) {
+                    float h = (xs[base + j] - m) * inv;
+                    ys[base + j] = (g == null ? h : h * g[j]) + (bt == null ? 0f : bt[j]);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void layerNormBackward(Storage x, Storage gamma, Storage mean, Storage rstd, Storage gy, int rows, int cols,
+                                  Storage gx, Storage gGamma, Storage gBeta) {
+        float[] xs = f(x), ms = f(mean), rs = f(rstd), gys = f(gy), gxs = f(gx);
+        float[] g = gamma == null ? null : f(gamma);
+        Parallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, cols)), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int base = r * cols;
+                float m = ms[r], inv = rs[r];
+                double sumG = 0, sumGH = 0;
+                for (int j = 0; j < cols; j++) {
+                    float gj = g == null ? gys[base + j] : gys[base + j] * g[j];
+                    float h = (xs[base + j] - m) * inv;
+                    sumG += gj;
+                    sumGH += gj * h;
+                }
+                float meanG = (float) (sumG / cols), meanGH = (float) (sumGH / cols);
+                for (int j = 0; j < cols; j++) {
+                    float gj = g == null ? gys[base + j] : gys[base + j] * g[j];
+                    float h = (xs[base + j] - m) * inv;
+                    gxs[base + j] = inv * (gj - meanG - h * meanGH);
+                }
+            }
+        });
+        // Parameter gradients sum over rows: split by column so each sum has one fixed order.
+        if (gGamma != null || gBeta != null) {
+            float[] gg = gGamma == null ? null : f(gGamma), gb = gBeta == null ? null : f(gBeta);
+            Parallel.forRange(cols, 64, (lo, hi) -> {
+                for (int j = lo; j < hi; j++) {
+                    double sg = 0, sb = 0;
+                    for (int r = 0; r < rows; r++) {
+                        float gv = gys[r * cols + j];
+                        sg += gv * ((xs[r * cols + j] - ms[r]) * rs[r]);
+                        sb += gv;
+                    }
+                    if (gg != null) gg[j] = (float) sg;
+                    if (gb != null) gb[j] = (float) sb;
+                }
+            });
+        }
+    }
+
+    @Override
+    public void channelMoments(Storage x, int outer, int channels, int inner, Storage mean, Storage var) {
+        float[] xs = f(x), ms = f(mean), vs = f(var);
+        long count = (long) outer * inner;
+        Parallel.forRange(channels, 1, (lo, hi) -> {
+            for (int c = lo; c < hi; c++) {
+                double s = 0;
+                for (int o = 0; o < outer; o++) {
+                    int base = (o * channels + c) * inner;
+                    for (int i2 = 0; i2 < inner; i2++) s += xs[base + i2];
+                }
+                double mu = s / count, v = 0;
+                for (int o = 0; o < outer; o++) {
+                    int base = (o * channels + c) * inner;
+                    for (int i2 = 0; i2 < inner; i2++) {
+                        double d = xs[base + i2] - mu;
+                        v += d * d;
+                    }
+                }
+                ms[c] = (float) mu;
+                vs[c] = (float) (v / count);
+            }
+        });
+    }
+
+    @Override
+    public void channelNormalize(Storage x, int outer, int channels, int inner, Storage mean, Storage invStd,
+                                 Storage gamma, Storage beta, Storage out) {
+        float[] xs = f(x), ys = f(out), ms = f(mean), is = f(invStd);
+        float[] g = gamma == null ? null : f(gamma), bt = beta == null ? null : f(beta);
+        Parallel.forRange(outer * channels, Math.max(1, GRAIN / Math.max(1, inner)), (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                int c = p % channels, base = p * inner;
+                float scale = is[c] * (g == null ? 1f : g[c]);
+                float shift = (bt == null ? 0f : bt[c]) - ms[c] * scale;
+                for (int k = 0; k < inner; k++) ys[base + k] = xs[base + k] * scale + shift;
+            }
+        });
+    }
+
+    @Override
+    public void batchNormBackward(Storage x, Storage gy, int outer, int channels, int inner, Storage mean,
+                                  Storage invStd, Storage gamma, Storage gx, Storage gGamma, Storage gBeta) {
+        float[] xs = f(x), gys = f(gy), gxs = f(gx), ms = f(mean), is = f(invStd);
+        float[] g = gamma == null ? null : f(gamma);
+        float[] gg = gGamma == null ? null : f(gGamma), gb = gBeta == null ? null : f(gBeta);
+        long count = (long) outer * inner;
+        Parallel.forRange(channels, 1, (lo, hi) -> {
+            for (int c = lo; c < hi; c++) {
+                double sumG = 0, sumGH = 0;
+                float m = ms[c], inv = is[c];
+                for (int o = 0; o < outer; o++) {
+                    int base = (o * channels + c) * inner;
+                    for (int k = 0; k < inner; k++) {
+                        float gv = gys[base + k];
+                        sumG += gv;
+                        sumGH += gv * ((xs[base + k] - m) * inv);
+                    }
+                }
+                if (gg != null) gg[c] = (float) sumGH;
+                if (gb != null) gb[c] = (float) sumG;
+                float meanG = (float) (sumG / count), meanGH = (float) (sumGH / count);
+                float scale = inv * (g == null ? 1f : g[c]);
+                for (int o = 0; o < outer; o++) {
+                    int base = (o * channels + c) * inner;
+                    for (int k = 0; k < inner; k++) {
+                        float h = (xs[base + k] - m) * inv;
+                        gxs[base + k] = scale * (gys[base + k] - meanG - h * meanGH);
+                    }
+                }
+            }
+        });
+    }
+
+    // ---- convolution helpers --------------------------------------------------------------------
+
+    @Override
+    public void im2col(Storage x, int xOffset, int n, int c, int h, int w, int kh, int kw, int strideH, int strideW,
+                       int padH, int padW, int dilH, int dilW, int oh, int ow, Storage cols) {
+        float[] xs = f(x), cs = f(cols);
+        int rowsPerImage = c * kh * kw, plane = oh * ow;
+        Parallel.forRange(n * rowsPerImage, Math.max(1, GRAIN / Math.max(1, plane)), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int img = r / rowsPerImage, q = r % rowsPerImage;
+                int ch = q / (kh * kw), ki = (q / kw) % kh, kj = q % kw;
+                int src = xOffset + (img * c + ch) * h * w;
+                int dst = r * plane;
+                for (int oy = 0; oy < oh; oy++) {
+                    int iy = oy * strideH - padH + ki * dilH;
+                    for (int ox = 0; ox < ow; ox++) {
+                        int ix = ox * strideW - padW + kj * dilW;
+                        cs[dst + oy * ow + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w ? xs[src + iy * w + ix] : 0f;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void col2im(Storage cols, int n, int c, int h, int w, int kh, int kw, int strideH, int strideW,
+                       int padH, int padW, int dilH, int dilW, int oh, int ow, Storage x, int xOffset) {
+        float[] xs = f(x), cs = f(cols);
+        int plane = oh * ow;
+        // One task per (image, channel): every input element is owned by one thread.
+        Parallel.forRange(n * c, 1, (lo, hi) -> {
+            for (int ic = lo; ic < hi; ic++) {
+                int img = ic / c, ch = ic % c;
+                int dst = xOffset + ic * h * w;
+                for (int ki = 0; ki < kh; ki++) {
+                    for (int kj = 0; kj < kw; kj++) {
+                        int src = ((img * c + ch) * kh * kw + ki * kw + kj) * plane;
+                        for (int oy = 0; oy < oh; oy++) {
+                            int iy = oy * strideH - padH + ki * dilH;
+                            if (iy < 0 || iy >= h) continue;
+                            for (int ox = 0; ox < ow; ox++) {
+                                int ix = ox * strideW - padW + kj * dilW;
+                                if (ix >= 0 && ix < w) xs[dst + iy * w + ix] += cs[src + oy * ow + ox];
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    // ---- indexing -------------------------------------------------------------------------------
+
+    @Override
+    public void indexSelect(Storage src, int outer, int n, int inner, Storage index, int m, Storage out) {
+        CpuStorage s = (CpuStorage) src, o = (CpuStorage) out;
+        int[] idx = i(index);
+        Parallel.forRange(outer * m, Math.max(1, GRAIN / Math.max(1, inner)), (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                int ob = p / m, j = p % m;
+                int from = (ob * n + idx[j]) * inner, to = p * inner;
+                if (s.floats != null) System.arraycopy(s.floats, from, o.floats, to, inner);
+                else System.arraycopy(s.ints, from, o.ints, to, inner);
+            }
+        });
+    }
+
+    @Override
+    public void indexAdd(Storage src, int outer, int m, int inner, Storage index, Storage dst, int n) {
+        float[] s = f(src), d = f(dst);
+        int[] idx = i(index);
+        // Parallel over (outer, inner) so that rows hit by repeated indices are summed by one thread in order.
+        Parallel.forRange(outer, 1, (lo, hi) -> {
+            for (int ob = lo; ob < hi; ob++) {
+                for (int j = 0; j < m; j++) {
+                    int from = (ob * m + j) * inner, to = (ob * n + idx[j]) * inner;
+                    for (int k = 0; k < inner; k++) d[to + k] += s[from + k];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void gather(Storage src, int outer, int n, int inner, Storage index, int m, Storage out) {
+        float[] s = f(src), o = f(out);
+        int[] idx = i(index);
+        Parallel.forRange(outer * m * inner, GRAIN, (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                int ob = p / (m * inner), k = p % inner;
+                o[p] = s[(ob * n + idx[p]) * inner + k];
+            }
+        });
+    }
+
+    @Override
+    public void scatterAdd(Storage src, int outer, int m, int inner, Storage index, Storage dst, int n) {
+        float[] s = f(src), d = f(dst);
+        int[] idx = i(index);
+        Parallel.forRange(outer, 1, (lo, hi) -> {
+            for (int ob = lo; ob < hi; ob++) {
+                for (int j = 0; j < m; j++) {
+                    for (int k = 0; k < inner; k++) {
+                        int p = (ob * m + j) * inner + k;
+                        d[(ob * n + idx[p]) * inner + k] += s[p];
+                    }
+                }
+            }
+        });
+    }
+
+    // ---- random numbers -------------------------------------------------------------------------
+
+    @Override
+    public void random(Distribution dist, float a, float b, long seed, long counter, Storage out, int offset, int size) {
+        float[] y = f(out);
+        Parallel.forRange(size, GRAIN, (lo, hi) -> {
+            for (int k = lo; k < hi; k++) {
+                long pos = counter + k;
+                y[offset + k] = switch (dist) {
+                    case UNIFORM -> a + (b - a) * CounterRng.uniform(seed, pos);
+                    case NORMAL -> a + b * CounterRng.normal(seed, pos);
+                    case BERNOULLI -> CounterRng.uniform(seed, pos) < a ? 1f : 0f;
+                };
+            }
+        });
+    }
+}

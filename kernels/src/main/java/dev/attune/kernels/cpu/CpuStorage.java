@@ -1,0 +1,41 @@
+package dev.attune.kernels.cpu;
+
+import dev.attune.kernels.Backend;
+import dev.attune.kernels.DType;
+import dev.attune.kernels.Storage;
+
+/** Heap storage: a {@code float[]} for FLOAT32, an {@code int[]} for INT32 and BOOL. */
+public final class CpuStorage extends Storage {
+    final float[] floats;
+    final int[] ints;
+
+    CpuStorage(float[] floats) {
+        super(DType.FLOAT32, floats.length);
+        this.floats = floats;
+        this.ints = null;
+    }
+
+    CpuStorage(int[] ints, DType dtype) {
+        super(dtype, ints.length);
+        if (dtype == DType.FLOAT32) throw new IllegalArgumentException("CpuStorage: int[] given for FLOAT32");
+        this.floats = null;
+        this.ints = ints;
+    }
+
+    @Override
+    public Backend backend() {
+        return CpuBackend.INSTANCE;
+    }
+
+    /** The backing array of a FLOAT32 storage (for kernels in this package and tests). */
+    public float[] floats() {
+        if (floats == null) throw new IllegalStateException("storage holds " + dtype() + ", not float32");
+        return floats;
+    }
+
+    /** The backing array of an INT32 or BOOL storage. */
+    public int[] ints() {
+        if (ints == null) throw new IllegalStateException("storage holds float32, not integers");
+        return ints;
+    }
+}

@@ -1,0 +1,355 @@
+package dev.attune.tensor;
+
+import dev.attune.kernels.Backend;
+import dev.attune.kernels.DType;
+import java.util.Arrays;
+
+/**
+ * Neural-network functions over tensors, named and shaped as in {@code torch.nn.functional}.
+ * Each states its forward math; backward rules are recorded for autograd.
+ */
+public final class F {
+    private F() {}
+
+    // ---- activations and softmax -------------------------------------------------------------------
+
+    /** {@code softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x)} along {@code dim}. */
+    public static Tensor softmax(Tensor x, int dim) {
+        return softmax(x, dim, false);
+    }
+
+    /** {@code log_softmax(x)_i = x_i - logsumexp_j x_j} along {@code dim}, computed stably. */
+    public static Tensor logSoftmax(Tensor x, int dim) {
+        return softmax(x, dim, true);
+    }
+
+    private static Tensor softmax(Tensor x0, int dim, boolean log) {
+        String op = log ? "logSoftmax" : "softmax";
+        Tensor x = Ops.floatOperand(x0);
+        int d = Shapes.dim(op, dim, x.dim());
+        Tensor c = Ops.dense(x.detach());
+        int[] shape = x.shape();
+        int outer = 1, inner = 1, n = x.dim() == 0 ? 1 : shape[d];
+        for (int i = 0; i < d; i++) outer *= shape[i];
+        for (int i = d + 1; i < shape.length; i++) inner *= shape[i];
+        Tensor y = Tensor.empty(DType.FLOAT32, x.device(), shape);
+        x.backend().softmax(log, c.storage, 0, outer, n, inner, y.storage, 0);
+        final int fo = outer, fi = inner;
+        return Tensor.record(op, y, g -> {
+            Tensor gc = Ops.dense(g);
+            Tensor gx = Tensor.empty(DType.FLOAT32, g.device(), shape);
+            g.backend().softmaxBackward(log, y.storage, gc.storage, fo, n, fi, gx.storage);
+            return new Tensor[] {gx};
+        }, x);
+    }
+
+    /** Gated linear unit: split x in halves a, b along {@code dim}; {@code a * sigmoid(b)}. */
+    public static Tensor glu(Tensor x, int dim) {
+        int d = Shapes.dim("glu", dim, x.dim());
+        if (x.size(d) % 2 != 0) throw new IllegalArgumentException("glu: dim " + d + " must have even size, got " + x.size(d));
+        Tensor[] halves = x.chunk(2, d);
+        return halves[0].mul(halves[1].sigmoid());
+    }
+
+    // ---- linear layers -------------------------------------------------------------------------------
+
+    /** {@code y = x W^T + b} with W (out, in), x (..., in). */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        Shapes.checkRank("linear", "weight", weight, 2);
+        if (x.dim() == 0 || x.size(-1) != weight.size(1)) {
+            throw new IllegalArgumentException("linear: input's last dim must be in_features=" + weight.size(1)
+                    + ", got shape " + Shapes.str(x.shape()));
+        }
+        Tensor y = x.matmul(weight.t());
+        if (bias != null) {
+            Shapes.checkSame("linear", "bias shape", new int[] {weight.size(0)}, bias.shape());
+            y = y.add(bias);
+        }
+        return y;
+    }
+
+    /** Rows of {@code weight} (num, dim) picked by int32 indices of any shape: output (indices..., dim). */
+    public static Tensor embedding(Tensor indices, Tensor weight) {
+        Shapes.checkRank("embedding", "weight", weight, 2);
+        if (indices.dtype() != DType.INT32) {
+            throw new IllegalArgumentException("embedding: indices must be int32, got " + indices.dtype().displayName());
+        }
+        int[] outShape = Arrays.copyOf(indices.shape(), indices.dim() + 1);
+        outShape[indices.dim()] = weight.size(1);
+        return weight.indexSelect(0, indices.reshape(-1)).reshape(outShape);
+    }
+
+    // ---- normalisation -------------------------------------------------------------------------------
+
+    /**
+     * Layer norm over the trailing {@code normalizedShape}: {@code y = (x - mean) / sqrt(var + eps) * weight + bias},
+     * with the biased variance of each normalised group. weight/bias may be null.
+     */
+    public static Tensor layerNorm(Tensor x0, int[] normalizedShape, Tensor weight, Tensor bias, float eps) {
+        Tensor x = Ops.floatOperand(x0);
+        int k = normalizedShape.length;
+        if (k == 0 || k > x.dim() || !Arrays.equals(Arrays.copyOfRange(x.shape(), x.dim() - k, x.dim()), normalizedShape)) {
+            throw new IllegalArgumentException("layerNorm: input's trailing dims must be " + Shapes.str(normalizedShape)
+                    + ", got shape " + Shapes.str(x.shape()));
+        }
+        if (weight != null) Shapes.checkSame("layerNorm", "weight shape", normalizedShape, weight.shape());
+        if (bias != null) Shapes.checkSame("layerNorm", "bias shape", normalizedShape, bias.shape());
+        int cols = Shapes.numel(normalizedShape), rows = cols == 0 ? 0 : x.numel() / cols;
+        Tensor c = Ops.dense(x.detach());
+        Tensor w = weight == null ? null : Ops.dense(weight.detach()), b = bias == null ? null : Ops.dense(bias.detach());
+        Tensor y = Tensor.empty(DType.FLOAT32, x.device(), x.shape());
+        Tensor mean = Tensor.empty(DType.FLOAT32, x.device(), rows), rstd = Tensor.empty(DType.FLOAT32, x.device(), rows);
+        Backend be = x.backend();
+        be.layerNorm(c.storage, w == null ? null : w.storage, b == null ? null : b.storage, rows, cols, eps,
+                y.storage, mean.storage, rstd.storage);
+        return Tensor.record("layerNorm", y, g -> {
+            Tensor gc = Ops.dense(g);
+            Tensor gx = Tensor.empty(DType.FLOAT32, g.device(), c.shape());
+            Tensor gw = weight == null ? null : Tensor.empty(DType.FLOAT32, g.device(), normalizedShape);
+            Tensor gb = bias == null ? null : Tensor.empty(DType.FLOAT32, g.device(), normalizedShape);
+            be.layerNormBackward(c.storage, w == null ? null : w.storage, mean.storage, rstd.storage, gc.storage, rows, cols,
+                    gx.storage, gw == null ? null : gw.storage, gb == null ? null : gb.storage);
+            return new Tensor[] {gx, gw, gb};
+        }, x, weight, bias);
+    }
+
+    /**
+     * Batch norm over (N, C) or (N, C, L...) input, per channel c:
+     * {@code y = (x - mu_c) / sqrt(var_c + eps) * weight_c + bias_c}. In training the batch's
+     * biased statistics normalise, and the running statistics (if given) are updated in place:
+     * {@code running = (1 - momentum) running + momentum * stat}, with the unbiased variance.
+     * In eval the running statistics normalise. weight/bias/running stats may be null
+     * (without running statistics both modes use batch statistics).
+     */
+    public static Tensor batchNorm(Tensor x0, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                   boolean training, float momentum, float eps) {
+        Tensor x = Ops.floatOperand(x0);
+        if (x.dim() < 2) throw new IllegalArgumentException("batchNorm: input must be (N, C, ...), got shape " + Shapes.str(x.shape()));
+        int n = x.size(0), ch = x.size(1), inner = x.numel() / Math.max(1, n * ch);
+        int[] chShape = {ch};
+        for (Tensor t : new Tensor[] {runningMean, runningVar, weight, bias}) {
+            if (t != null) Shapes.checkSame("batchNorm", "per-channel parameter shape", chShape, t.shape());
+        }
+        boolean useBatchStats = training || runningMean == null || runningVar == null;
+        if (useBatchStats && n * inner <= 1) {
+            throw new IllegalArgumentException("batchNorm: training needs more than one value per channel, got input shape "
+                    + Shapes.str(x.shape()));
+        }
+        Backend be = x.backend();
+        Tensor c = Ops.dense(x.detach());
+        Tensor mean, invStd;
+        if (useBatchStats) {
+            mean = Tensor.empty(DType.FLOAT32, x.device(), ch);
+            Tensor var = Tensor.empty(DType.FLOAT32, x.device(), ch);
+            be.channelMoments(c.storage, n, ch, inner, mean.storage, var.storage);
+            invStd = Ops.rawUnary(dev.attune.kernels.UnaryOp.RSQRT, 0f, 0f, var.add(eps));
+            if (training && runningMean != null && runningVar != null) {
+                float unbias = (float) (n * inner) / (n * inner - 1);
+                try (GradMode g = GradMode.noGrad()) {
+                    runningMean.copyFrom(runningMean.mul(1f - momentum).add(mean.mul(momentum)));
+                    runningVar.copyFrom(runningVar.mul(1f - momentum).add(var.mul(momentum * unbias)));
+                }
+            }
+        } else {
+            mean = Ops.dense(runningMean.detach());
+            invStd = Ops.rawUnary(dev.attune.kernels.UnaryOp.RSQRT, 0f, 0f, runningVar.detach().add(eps));
+        }
+        Tensor w = weight == null ? null : Ops.dense(weight.detach()), b = bias == null ? null : Ops.dense(bias.detach());
+        Tensor y = Tensor.empty(DType.FLOAT32, x.device(), x.shape());
+        be.channelNormalize(c.storage, n, ch, inner, mean.storage, invStd.storage,
+                w == null ? null : w.storage, b == null ? null : b.storage, y.storage);
+        final Tensor fMean = mean, fInv = invStd;
+        return Tensor.record("batchNorm", y, g -> {
+            Tensor gc = Ops.dense(g);
+            Tensor gw = weight == null ? null : Tensor.empty(DType.FLOAT32, g.device(), ch);
+            Tensor gb = bias == null ? null : Tensor.empty(DType.FLOAT32, g.device(), ch);
+            Tensor gx = Tensor.empty(DType.FLOAT32, g.device(), c.shape());
+            if (useBatchStats) {
+                be.batchNormBackward(c.storage, gc.storage, n, ch, inner, fMean.storage, fInv.storage,
+                        w == null ? null : w.storage, gx.storage, gw == null ? null : gw.storage, gb == null ? null : gb.storage);
+            } else {
+                // Fixed statistics make the map affine: gx = gy * invStd * weight.
+                Tensor scale = w == null ? fInv : fInv.mul(w);
+                int[] bshape = new int[c.dim()];
+                Arrays.fill(bshape, 1);
+                bshape[1] = ch;
+                gx = gc.mul(scale.reshape(bshape));
+                int[] reduce = channelReduceDims(c.dim());
+                Tensor xhat = c.sub(fMean.reshape(bshape)).mul(fInv.reshape(bshape));
+                if (gw != null) gw = gc.mul(xhat).sum(reduce, false);
+                if (gb != null) gb = gc.sum(reduce, false);
+            }
+            return new Tensor[] {gx, gw, gb};
+        }, x, weight, bias);
+    }
+
+    private static int[] channelReduceDims(int rank) {
+        int[] dims = new int[rank - 1];
+        dims[0] = 0;
+        for (int d = 2; d < rank; d++) dims[d - 1] = d;
+        return dims;
+    }
+
+    // ---- convolution ---------------------------------------------------------------------------------
+
+    /**
+     * 1-D convolution (cross-correlation, as torch): x (N, Cin, L), weight (Cout, Cin/groups, K),
+     * {@code y[n, o, t] = bias[o] + sum_{c in group(o), k} weight[o, c, k] * x[n, c, t*stride - padding + k*dilation]},
+     * output length {@code (L + 2 padding - dilation (K-1) - 1) / stride + 1}. groups = Cin gives depthwise.
+     */
+    public static Tensor conv1d(Tensor x, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
+        Shapes.checkRank("conv1d", "input", x, 3);
+        Shapes.checkRank("conv1d", "weight", weight, 3);
+        Tensor y = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, new int[] {1, stride}, new int[] {0, padding},
+                new int[] {1, dilation}, groups, "conv1d");
+        return y.squeeze(2);
+    }
+
+    /** 2-D convolution: x (N, Cin, H, W), weight (Cout, Cin/groups, KH, KW); stride, padding and dilation per axis. */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        Shapes.checkRank("conv2d", "input", x, 4);
+        Shapes.checkRank("conv2d", "weight", weight, 4);
+        return conv2d(x, weight, bias, stride, padding, dilation, groups, "conv2d");
+    }
+
+    private static Tensor conv2d(Tensor x0, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                 int groups, String op) {
+        Tensor x = Ops.floatOperand(x0);
+        Shapes.checkDevice(op, x, weight);
+        int n = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
+        int cout = weight.size(0), cpg = weight.size(1), kh = weight.size(2), kw = weight.size(3);
+        if (groups <= 0 || cin % groups != 0 || cout % groups != 0) {
+            throw new IllegalArgumentException(op + ": groups must divide in_channels " + cin + " and out_channels " + cout
+                    + ", got groups " + groups);
+        }
+        if (cpg != cin / groups) {
+            throw new IllegalArgumentException(op + ": weight must have in_channels/groups = " + (cin / groups)
+                    + " input channels, got weight shape " + Shapes.str(weight.shape()) + " for input " + Shapes.str(x.shape()));
+        }
+        if (bias != null) Shapes.checkSame(op, "bias shape", new int[] {cout}, bias.shape());
+        for (int v : stride) if (v <= 0) throw new IllegalArgumentException(op + ": stride must be positive, got " + Arrays.toString(stride));
+        for (int v : dilation) if (v <= 0) throw new IllegalArgumentException(op + ": dilation must be positive, got " + Arrays.toString(dilation));
+        for (int v : padding) if (v < 0) throw new IllegalArgumentException(op + ": padding must be non-negative, got " + Arrays.toString(padding));
+        int oh = (h + 2 * padding[0] - dilation[0] * (kh - 1) - 1) / stride[0] + 1;
+        int ow = (w + 2 * padding[1] - dilation[1] * (kw - 1) - 1) / stride[1] + 1;
+        if (oh <= 0 || ow <= 0) {
+            throw new IllegalArgumentException(op + ": input " + Shapes.str(x.shape()) + " is smaller than the (dilated) kernel "
+                    + Shapes.str(weight.shape()) + " with padding " + Arrays.toString(padding));
+        }
+        // im2col: cols (N, G, cpg*kh*kw, oh*ow); weights (G, cout/G, cpg*kh*kw); out (N, G, cout/G, oh*ow).
+        int ck = cpg * kh * kw, plane = oh * ow, opg = cout / groups;
+        Backend be = x.backend();
+        Tensor xc = Ops.dense(x.detach());
+        Tensor cols = Tensor.empty(DType.FLOAT32, x.device(), n, groups, ck, plane);
+        be.im2col(xc.storage, 0, n, cin, h, w, kh, kw, stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], oh, ow,
+                cols.storage);
+        Tensor wg = weight.reshape(groups, opg, ck);
+        Tensor y = wg.matmul(cols).reshape(n, cout, oh, ow);
+        if (bias != null) y = y.add(bias.reshape(cout, 1, 1));
+        // The graph so far runs from weight/bias; x's gradient goes through col2im, recorded here.
+        Tensor out = y;
+        if (!x.requiresGrad() || !GradMode.isEnabled()) return out;
+        Tensor result = Tensor.record(op + "Input", out.detach(), g -> {
+            Tensor gcols = wg.detach().transpose(-1, -2).matmul(g.reshape(n, groups, opg, plane));
+            Tensor gcd = Ops.dense(gcols);
+            Tensor gx = Tensor.zeros(DType.FLOAT32, g.device(), n, cin, h, w);
+            be.col2im(gcd.storage, n, cin, h, w, kh, kw, stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
+                    oh, ow, gx.storage, 0);
+            return new Tensor[] {gx, g};
+        }, x, out);
+        return result;
+    }
+
+    // ---- regularisation ------------------------------------------------------------------------------
+
+    /**
+     * Inverted dropout: in training each element is zeroed with probability p and the rest are
+     * scaled by 1/(1-p); the mask comes from {@code generator}. Identity in eval or when p = 0.
+     */
+    public static Tensor dropout(Tensor x, float p, boolean training, Generator generator) {
+        if (p < 0f || p > 1f) throw new IllegalArgumentException("dropout: p must be in [0, 1], got " + p);
+        if (!training || p == 0f) return x;
+        if (p == 1f) return x.mul(0f);
+        Tensor keep = generator.bernoulli(1f - p, x.device(), x.shape());
+        return x.mul(keep.mul(1f / (1f - p)));
+    }
+
+    // ---- losses --------------------------------------------------------------------------------------
+
+    /** How a loss combines the per-element losses. */
+    public enum Reduction { NONE, MEAN, SUM }
+
+    /**
+     * Negative log-likelihood of log-probabilities (N, C) or (N, C, d...) against int32 targets
+     * (N) or (N, d...): {@code loss_i = -logp[i, target_i]}; targets equal to {@code ignoreIndex}
+     * contribute 0 and are excluded from the mean.
+     */
+    public static Tensor nllLoss(Tensor logProbs, Tensor target, int ignoreIndex, Reduction reduction) {
+        return classificationLoss("nllLoss", logProbs, target, ignoreIndex, 0f, reduction);
+    }
+
+    /**
+     * Cross entropy of logits (N, C) or (N, C, d...) with int32 targets, as torch:
+     * with label smoothing e, {@code loss_i = (1 - e)(-logp[i, t_i]) + e * mean_c(-logp[i, c])};
+     * ignored targets contribute 0 and are excluded from the mean.
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, int ignoreIndex, float labelSmoothing, Reduction reduction) {
+        if (logits.dim() < 2) throw new IllegalArgumentException("crossEntropy: logits must be (N, C, ...), got shape " + Shapes.str(logits.shape()));
+        return classificationLoss("crossEntropy", logSoftmax(logits, 1), target, ignoreIndex, labelSmoothing, reduction);
+    }
+
+    /** Mean cross entropy with no ignored index and no smoothing. */
+    public static Tensor crossEntropy(Tensor logits, Tensor target) {
+        return crossEntropy(logits, target, -100, 0f, Reduction.MEAN);
+    }
+
+    private static Tensor classificationLoss(String op, Tensor logp, Tensor target, int ignoreIndex, float smoothing,
+                                             Reduction reduction) {
+        if (logp.dim() < 2) throw new IllegalArgumentException(op + ": input must be (N, C, ...), got shape " + Shapes.str(logp.shape()));
+        if (target.dtype() != DType.INT32) {
+            throw new IllegalArgumentException(op + ": target must be int32 class indices, got " + target.dtype().displayName());
+        }
+        int[] expected = new int[logp.dim() - 1];
+        expected[0] = logp.size(0);
+        for (int d = 2; d < logp.dim(); d++) expected[d - 1] = logp.size(d);
+        Shapes.checkSame(op, "target shape", expected, target.shape());
+        if (smoothing < 0f || smoothing > 1f) throw new IllegalArgumentException(op + ": label smoothing must be in [0, 1], got " + smoothing);
+        int classes = logp.size(1);
+        int[] t = target.toIntArray();
+        int[] safe = new int[t.length];
+        boolean[] ignored = new boolean[t.length];
+        int count = 0;
+        for (int k = 0; k < t.length; k++) {
+            if (t[k] == ignoreIndex) {
+                ignored[k] = true;
+                continue;
+            }
+            if (t[k] < 0 || t[k] >= classes) {
+                throw new IndexOutOfBoundsException(op + ": target " + t[k] + " is out of range [0, " + classes + ")");
+            }
+            safe[k] = t[k];
+            count++;
+        }
+        Tensor idx = Tensor.ofInts(safe, target.shape()).unsqueeze(1);
+        Tensor nll = logp.gather(1, idx).squeeze(1).neg();
+        Tensor perItem = nll;
+        if (smoothing > 0f) {
+            Tensor smooth = logp.mean(1, false).neg();
+            perItem = nll.mul(1f - smoothing).add(smooth.mul(smoothing));
+        }
+        if (count < t.length) perItem = perItem.maskedFill(Tensor.ofBools(ignored, target.shape()), 0f);
+        return switch (reduction) {
+            case NONE -> perItem;
+            case SUM -> perItem.sum();
+            // With every target ignored the mean is 0/0 = NaN, as in torch.
+            case MEAN -> perItem.sum().div(count);
+        };
+    }
+
+    /** Mean squared error {@code mean((x - y)^2)}. */
+    public static Tensor mseLoss(Tensor x, Tensor y) {
+        Shapes.checkSame("mseLoss", "target shape", x.shape(), y.shape());
+        Tensor d = x.sub(y);
+        return d.mul(d).mean();
+    }
+}
