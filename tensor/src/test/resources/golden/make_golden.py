@@ -2,14 +2,16 @@
 
 Run from this folder:  python3 make_golden.py   -> functional.safetensors
 For each case it stores the inputs, the output, a fixed upstream gradient `<case>.gy` and the
-gradients of the inputs under that upstream gradient. The file is written with a small
-safetensors writer of our own so that only torch is needed.
+gradients of the inputs under that upstream gradient (written by scripts/golden_io.py).
 """
-import json
-import struct
+import os
+import sys
 
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../../../scripts"))
+import golden_io  # noqa: E402
 
 torch.manual_seed(0)
 out = {}
@@ -72,21 +74,5 @@ case("var", lambda x: x.var(dim=(0, 2), keepdim=True), {"x": x})
 case("matmul_batched", lambda a, b: a @ b, {"a": torch.randn(2, 1, 3, 4), "b": torch.randn(3, 4, 2)})
 
 
-def dtype_name(t):
-    return {torch.float32: "F32", torch.int64: "I64", torch.int32: "I32"}[t.dtype]
-
-
-header, blobs, offset = {"__metadata__": {"generator": "make_golden.py", "torch": torch.__version__}}, [], 0
-for k, t in out.items():
-    data = t.numpy().tobytes()
-    header[k] = {"dtype": dtype_name(t), "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-    blobs.append(data)
-    offset += len(data)
-h = json.dumps(header).encode()
-h += b" " * ((8 - len(h) % 8) % 8)
-with open("functional.safetensors", "wb") as f:
-    f.write(struct.pack("<Q", len(h)))
-    f.write(h)
-    for b in blobs:
-        f.write(b)
+golden_io.save(out, "functional.safetensors", {"generator": "make_golden.py", "torch": torch.__version__})
 print(f"wrote {len(out)} tensors")

@@ -1,0 +1,60 @@
+package dev.attune.nn;
+
+import dev.attune.tensor.F;
+import dev.attune.tensor.Tensor;
+import java.util.function.UnaryOperator;
+
+/**
+ * Parameter-free elementwise layers, printed under PyTorch's names:
+ * ReLU {@code max(x, 0)}, SiLU (Swish) {@code x * sigmoid(x)}, Tanh, Sigmoid, GELU {@code x * Phi(x)},
+ * and GLU {@code a * sigmoid(b)} for the halves a, b of x along a dim.
+ */
+public final class Activation extends Module {
+    private final String name;
+    private final String repr;
+    private final UnaryOperator<Tensor> fn;
+
+    private Activation(String name, String repr, UnaryOperator<Tensor> fn) {
+        this.name = name;
+        this.repr = repr;
+        this.fn = fn;
+    }
+
+    public static Activation relu() { return new Activation("ReLU", "", Tensor::relu); }
+    public static Activation silu() { return new Activation("SiLU", "", Tensor::silu); }
+    public static Activation tanh() { return new Activation("Tanh", "", Tensor::tanh); }
+    public static Activation sigmoid() { return new Activation("Sigmoid", "", Tensor::sigmoid); }
+    public static Activation gelu() { return new Activation("GELU", "approximate='none'", Tensor::gelu); }
+    public static Activation glu(int dim) { return new Activation("GLU", "dim=" + dim, x -> F.glu(x, dim)); }
+
+    /** By PyTorch's lower-case name: relu, silu/swish, tanh, sigmoid, gelu. */
+    public static Activation byName(String name) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "relu" -> relu();
+            case "silu", "swish" -> silu();
+            case "tanh" -> tanh();
+            case "sigmoid" -> sigmoid();
+            case "gelu" -> gelu();
+            default -> throw new IllegalArgumentException("Activation: unknown activation '" + name + "' (relu, silu, swish, tanh, sigmoid, gelu)");
+        };
+    }
+
+    public Tensor forward(Tensor x) {
+        return traced(fn.apply(x), x);
+    }
+
+    /** The PyTorch class name this layer prints as. */
+    public String typeName() {
+        return name;
+    }
+
+    @Override
+    protected String extraRepr() {
+        return repr;
+    }
+
+    @Override
+    public String toString() {
+        return name + "(" + repr + ")";
+    }
+}

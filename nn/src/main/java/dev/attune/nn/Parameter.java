@@ -1,0 +1,45 @@
+package dev.attune.nn;
+
+import dev.attune.tensor.GradMode;
+import dev.attune.tensor.Tensor;
+
+/**
+ * A learnable tensor owned by a module: a float32 leaf that requires grad. The holder lets
+ * optimizers, {@code loadStateDict} and {@code to(device)} replace or update the value in place
+ * while layers keep referring to the same parameter.
+ */
+public final class Parameter {
+    private Tensor value;
+
+    public Parameter(Tensor initial) {
+        this.value = initial.detach().contiguous().copy().requiresGrad(true);
+    }
+
+    /** The current value (a leaf that requires grad); use it in forward computations. */
+    public Tensor value() {
+        return value;
+    }
+
+    public Tensor grad() {
+        return value.grad();
+    }
+
+    public int[] shape() {
+        return value.shape();
+    }
+
+    public int numel() {
+        return value.numel();
+    }
+
+    /** Overwrites the values (same shape), outside the graph; the gradient is kept. */
+    public void set(Tensor newValue) {
+        try (GradMode g = GradMode.noGrad()) {
+            value.copyFrom(newValue);
+        }
+    }
+
+    public void zeroGrad() {
+        value.setGrad(null);
+    }
+}

@@ -1,0 +1,51 @@
+package dev.attune.nn;
+
+import dev.attune.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Records every module call made on this thread while open: which module (by its dotted name
+ * under the root), its inputs and its output, in the order the calls finish. This is what
+ * {@code summary} and {@code explain} print. Modules report through {@link Module#traced}.
+ */
+public final class Tracer implements AutoCloseable {
+    private static final ThreadLocal<Tracer> ACTIVE = new ThreadLocal<>();
+
+    /** One finished call. */
+    public record Call(String name, Module module, List<Tensor> inputs, Tensor output) {}
+
+    private final Map<Module, String> names = new IdentityHashMap<>();
+    private final List<Call> calls = new ArrayList<>();
+    private final Tracer previous;
+
+    private Tracer(Module root) {
+        names.put(root, "");
+        root.namedModules().forEach((name, m) -> names.putIfAbsent(m, name));
+        previous = ACTIVE.get();
+        ACTIVE.set(this);
+    }
+
+    /** Starts recording calls of {@code root} and its descendants. */
+    public static Tracer start(Module root) {
+        return new Tracer(root);
+    }
+
+    static void report(Module m, Tensor output, Tensor[] inputs) {
+        Tracer t = ACTIVE.get();
+        if (t == null) return;
+        String name = t.names.get(m);
+        if (name != null) t.calls.add(new Call(name, m, List.of(inputs), output));
+    }
+
+    public List<Call> calls() {
+        return List.copyOf(calls);
+    }
+
+    @Override
+    public void close() {
+        ACTIVE.set(previous);
+    }
+}
