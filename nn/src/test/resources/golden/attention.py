@@ -35,6 +35,7 @@ def put(name, t):
 def module_case(name, module, fn, inputs, output_names, store_state=True):
     """Runs fn(module, **inputs); stores state, inputs, outputs, upstream grads and gradients."""
     module.eval()
+    module.zero_grad(set_to_none=True)
     if store_state:
         for k, v in module.state_dict().items():
             put(f"{name}.sd.{k}", v)
