@@ -46,6 +46,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         subcommands = {
             HelpCommand.class,
             VersionCommand.class,
+            ParamsCommand.class,
         })
 public final class Main implements Callable<Integer> {
 

@@ -63,6 +63,13 @@ public record Hw4Config(String name, int dModel, int nHeads, int ffnDim, int lay
         return new Hw4Config("hw4-boss", 160, 4, 640, 3, 40, 600, 0.1f, Pooling.ATTENTION, Head.AMSOFTMAX, Encoder.CONFORMER, 31, 30f, 0.4f);
     }
 
+    /** One line for listings: encoder, width, heads, layers, pooling and head. */
+    public String describe() {
+        return String.format(Locale.ROOT, "%s encoder, d_model %d, %d heads, ffn %d, %d layer(s), %s pooling, %s head",
+                encoder.name().toLowerCase(Locale.ROOT), dModel, nHeads, ffnDim, layers, pooling.name().toLowerCase(Locale.ROOT),
+                head == Head.AMSOFTMAX ? "AM-softmax" : "linear");
+    }
+
     public static List<Hw4Config> presets() {
         return List.of(simple(), medium(), strong(), boss());
     }
