@@ -20,7 +20,7 @@ public final class ClipGrad {
      */
     public static double clipGradNorm(List<Parameter> params, double maxNorm) {
         if (!(maxNorm >= 0)) throw new IllegalArgumentException("clipGradNorm: maxNorm must be >= 0, got " + maxNorm);
-        try (GradMode g = GradMode.noGrad()) {
+        try (GradMode _ = GradMode.noGrad()) {
             List<Parameter> withGrad = new ArrayList<>();
             List<Tensor> norms = new ArrayList<>();
             for (Parameter p : params) {

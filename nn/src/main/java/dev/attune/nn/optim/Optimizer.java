@@ -70,7 +70,7 @@ public abstract class Optimizer {
 
     /** One update of every parameter that has a gradient. */
     public final void step() {
-        try (GradMode g = GradMode.noGrad()) {
+        try (GradMode _ = GradMode.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
                 Parameter p = params.get(i);
                 Tensor grad = p.grad();
