@@ -205,10 +205,15 @@ public abstract class Module {
         return "";
     }
 
+    /** The class name PyTorch prints for this module (e.g. {@code Linear}, {@code ReLU}). */
+    public String typeName() {
+        return getClass().getSimpleName();
+    }
+
     /** PyTorch's module tree: {@code Name(extra)} or {@code Name(\n  (child): ...\n)}. */
     @Override
     public String toString() {
-        String name = getClass().getSimpleName();
+        String name = typeName();
         if (children.isEmpty()) return name + "(" + extraRepr() + ")";
         StringBuilder sb = new StringBuilder(name).append("(");
         String extra = extraRepr();

@@ -2,6 +2,8 @@ package dev.attune.nn;
 
 import dev.attune.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +39,7 @@ public final class Tracer implements AutoCloseable {
         Tracer t = ACTIVE.get();
         if (t == null) return;
         String name = t.names.get(m);
-        if (name != null) t.calls.add(new Call(name, m, List.of(inputs), output));
+        if (name != null) t.calls.add(new Call(name, m, Collections.unmodifiableList(Arrays.asList(inputs.clone())), output));  // inputs may be null (optional masks)
     }
 
     public List<Call> calls() {
