@@ -132,6 +132,7 @@ public final class LSTM extends Module {
         // Null h/c stand for the zero state, which saves the first recurrent matmul.
         Tensor h = s0 == null ? null : s0.h(), c = s0 == null ? null : s0.c();
         Tensor[] out = new Tensor[steps];
+        Tensor zero = Tensor.zeros(batch, hiddenSize);
         for (int s = 0; s < steps; s++) {
             int t = reverse ? steps - 1 - s : s;
             Tensor a = h == null ? projSteps[t] : projSteps[t].add(h.matmul(whhT));
@@ -141,14 +142,13 @@ public final class LSTM extends Module {
                 c = next.c();
                 out[t] = h;
             } else {
-                Tensor zero = Tensor.zeros(batch, hiddenSize);
                 h = Tensor.where(valid[t], next.h(), h == null ? zero : h);
                 c = Tensor.where(valid[t], next.c(), c == null ? zero : c);
                 out[t] = Tensor.where(valid[t], next.h(), zero);
             }
         }
         outs[slot] = Tensor.stack(0, out);
-        return new LSTMState(h == null ? Tensor.zeros(batch, hiddenSize) : h, c == null ? Tensor.zeros(batch, hiddenSize) : c);
+        return new LSTMState(h == null ? zero : h, c == null ? zero : c);
     }
 
     /**
