@@ -47,6 +47,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             HelpCommand.class,
             VersionCommand.class,
             ParamsCommand.class,
+            ExplainCommand.class,
         })
 public final class Main implements Callable<Integer> {
 

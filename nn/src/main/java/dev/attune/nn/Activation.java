@@ -57,4 +57,16 @@ public final class Activation extends Module {
     public String toString() {
         return name + "(" + repr + ")";
     }
+
+    @Override
+    public String math() {
+        return switch (name) {
+            case "ReLU" -> "y = max(x, 0)";
+            case "SiLU" -> "y = x * sigmoid(x)";
+            case "Tanh" -> "y = tanh(x)";
+            case "Sigmoid" -> "y = 1 / (1 + exp(-x))";
+            case "GELU" -> "y = x * Phi(x)";
+            default -> "a, b = split(x, 2, " + repr + "); y = a * sigmoid(b)";
+        };
+    }
 }

@@ -48,4 +48,10 @@ public final class BatchNorm1d extends Module {
     protected String extraRepr() {
         return features + ", eps=" + Repr.pyFloat(eps) + ", momentum=" + Repr.pyFloat(momentum) + ", affine=True, track_running_stats=True";
     }
+
+    @Override
+    public String math() {
+        return "y = (x - mu_c) / sqrt(var_c + eps) * weight_c + bias_c; training: batch statistics, running stats updated with momentum "
+                + Repr.pyFloat(momentum) + "; eval: running statistics";
+    }
 }

@@ -47,4 +47,9 @@ public final class Conv1d extends Module {
         if (bias == null) s.append(", bias=False");
         return s.toString();
     }
+
+    @Override
+    public String math() {
+        return "y[n,o,t] = b[o] + sum_{c,k} W[o,c,k] x[n,c,t*" + stride + " - " + padding + " + k*" + dilation + "]" + (groups == in && groups > 1 ? "  (depthwise: each channel has its own kernel)" : "");
+    }
 }

@@ -33,4 +33,9 @@ public final class Conv2d extends Module {
         String s = in + ", " + out + ", kernel_size=(" + kernel + ", " + kernel + "), stride=(" + stride + ", " + stride + ")";
         return padding == 0 ? s : s + ", padding=(" + padding + ", " + padding + ")";
     }
+
+    @Override
+    public String math() {
+        return "y[n,o,i,j] = b[o] + sum_{c,u,v} W[o,c,u,v] x[n,c,i*" + stride + " - " + padding + " + u, j*" + stride + " - " + padding + " + v]";
+    }
 }

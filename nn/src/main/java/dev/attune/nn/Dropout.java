@@ -23,4 +23,9 @@ public final class Dropout extends Module {
     protected String extraRepr() {
         return "p=" + Repr.pyFloat(p) + ", inplace=False";
     }
+
+    @Override
+    public String math() {
+        return "training: y = x * mask / (1 - p), mask ~ Bernoulli(1 - p), p = " + Repr.pyFloat(p) + "; eval: y = x";
+    }
 }

@@ -35,4 +35,9 @@ public final class LayerNorm extends Module {
                 + (shape.length == 1 ? ",)" : ")") + ", eps=" + Repr.pyFloat(eps) + ", elementwise_affine=True";
     }
 
+
+    @Override
+    public String math() {
+        return "y = (x - mean(x)) / sqrt(var(x) + eps) * weight + bias, over the last " + shape.length + " dim(s), biased variance";
+    }
 }

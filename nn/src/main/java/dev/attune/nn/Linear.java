@@ -42,4 +42,9 @@ public final class Linear extends Module {
     protected String extraRepr() {
         return "in_features=" + in + ", out_features=" + out + ", bias=" + Repr.pyBool(bias != null);
     }
+
+    @Override
+    public String math() {
+        return "y = x W^T + b,  W: (" + out + ", " + in + ")";
+    }
 }

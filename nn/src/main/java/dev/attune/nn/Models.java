@@ -8,21 +8,35 @@ import java.util.function.Function;
 
 /** The named models of the command line ({@code ./attune params NAME}), each built from a seeded generator. */
 public final class Models {
-    /** A named model and how to build it. */
-    public record Entry(String name, String description, Function<Generator, Module> factory) {}
+    /** A named model, how to build it, and what one forward pass takes. */
+    public record Entry(String name, String description, Function<Generator, Module> factory, Input input) {}
+
+    /**
+     * What a model reads (frames of {@code melBins} log-mel features, shape (1, T, melBins)) and
+     * how one forward pass runs on such a batch.
+     */
+    public record Input(int melBins, java.util.function.BiConsumer<Module, dev.attune.tensor.Tensor> runner) {
+        public void run(Module m, dev.attune.tensor.Tensor x) {
+            runner.accept(m, x);
+        }
+    }
 
     private static final Map<String, Entry> ENTRIES = new LinkedHashMap<>();
 
     static {
         for (Hw4Config c : Hw4Config.presets()) {
-            add(c.name(), "HW4 speaker classifier: " + c.describe(), g -> new Hw4Classifier(c, g));
+            add(c.name(), "HW4 speaker classifier: " + c.describe(), g -> new Hw4Classifier(c, g),
+                    new Input(c.nMels(), (m, x) -> ((Hw4Classifier) m).logits(x, null)));
         }
+        add("las-small", "Listen-Attend-Spell: listener BLSTM 128 + 2 pyramid layers, speller LSTM 256 x 2, "
+                + dev.attune.nn.las.CharVocab.size() + " characters", g -> dev.attune.nn.las.Las.small(dev.attune.nn.las.CharVocab.size(), g),
+                new Input(40, (m, x) -> ((dev.attune.nn.las.Las) m).listen(x, new int[] {x.size(1)})));
     }
 
     private Models() {}
 
-    private static void add(String name, String description, Function<Generator, Module> factory) {
-        ENTRIES.put(name, new Entry(name, description, factory));
+    private static void add(String name, String description, Function<Generator, Module> factory, Input input) {
+        ENTRIES.put(name, new Entry(name, description, factory, input));
     }
 
     public static List<Entry> entries() {
@@ -31,8 +45,16 @@ public final class Models {
 
     /** Builds a model by name; an unknown name is an error that lists the known ones. */
     public static Module build(String name, Generator g) {
+        return entry(name).factory().apply(g);
+    }
+
+    public static Input input(String name) {
+        return entry(name).input();
+    }
+
+    private static Entry entry(String name) {
         Entry e = ENTRIES.get(name);
         if (e == null) throw new IllegalArgumentException("unknown model '" + name + "'; known models: " + String.join(", ", ENTRIES.keySet()));
-        return e.factory().apply(g);
+        return e;
     }
 }

@@ -63,6 +63,24 @@ public abstract class Module {
         return output;
     }
 
+    /**
+     * Records an intermediate tensor of the forward pass (e.g. attention's q, k, v, scores) for
+     * an active {@link Tracer}; a no-op otherwise. Use {@link #tracing()} to skip computing
+     * values that exist only to be noted.
+     */
+    protected final void note(String label, Tensor value) {
+        Tracer.note(this, label, value);
+    }
+
+    protected static boolean tracing() {
+        return Tracer.active();
+    }
+
+    /** This layer's forward math in a few lines of plain text, for {@code explain}; empty when it has none to show. */
+    public String math() {
+        return "";
+    }
+
     // ---- traversal ----------------------------------------------------------------------------------
 
     /** Direct children in registration order. */

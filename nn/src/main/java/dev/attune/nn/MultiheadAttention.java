@@ -126,6 +126,11 @@ public final class MultiheadAttention extends Module {
             scores = scores.maskedFill(kpm.reshape(n, 1, 1, s), Float.NEGATIVE_INFINITY);
         }
         Tensor attn = F.dropout(F.softmax(scores, -1), dropout, isTraining(), generator);
+        note("q (N,H,L,d_k), scaled by 1/sqrt(d_k)", q);
+        note("k (N,H,S,d_k)", k);
+        note("v (N,H,S,d_k)", v);
+        note("scores q k^T (N,H,L,S), masked", scores);
+        note("weights softmax(scores) (N,H,L,S)", attn);
         Tensor ctx = attn.matmul(v).permute(0, 2, 1, 3).reshape(n, l, embedDim);
         Tensor out = outProj.forward(ctx);
         Tensor weights = needWeights ? attn.mean(1, false) : null;
@@ -146,6 +151,13 @@ public final class MultiheadAttention extends Module {
     /** (N, T, E) to (N, H, T, d). */
     private Tensor heads(Tensor x, int n, int t) {
         return x.reshape(n, t, numHeads, headDim).permute(0, 2, 1, 3);
+    }
+
+    @Override
+    public String math() {
+        return "q = x W_q^T + b_q, k = x W_k^T + b_k, v = x W_v^T + b_v (in_proj), split into " + numHeads + " heads of d_k = "
+                + (embedDim / numHeads) + "\nscores = q k^T / sqrt(d_k), -inf where masked; weights = softmax(scores) over keys"
+                + "\nout = concat_heads(weights v) W_o^T + b_o (out_proj)";
     }
 
     private Tensor applyAttnMask(Tensor scores, Tensor mask, int n, int l, int s) {

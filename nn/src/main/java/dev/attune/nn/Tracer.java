@@ -16,11 +16,12 @@ import java.util.Map;
 public final class Tracer implements AutoCloseable {
     private static final ThreadLocal<Tracer> ACTIVE = new ThreadLocal<>();
 
-    /** One finished call. */
-    public record Call(String name, Module module, List<Tensor> inputs, Tensor output) {}
+    /** One finished call, with the intermediate tensors the module noted while it ran. */
+    public record Call(String name, Module module, List<Tensor> inputs, Tensor output, Map<String, Tensor> intermediates) {}
 
     private final Map<Module, String> names = new IdentityHashMap<>();
     private final List<Call> calls = new ArrayList<>();
+    private final Map<Module, Map<String, Tensor>> pendingNotes = new IdentityHashMap<>();
     private final Tracer previous;
 
     private Tracer(Module root) {
@@ -39,7 +40,22 @@ public final class Tracer implements AutoCloseable {
         Tracer t = ACTIVE.get();
         if (t == null) return;
         String name = t.names.get(m);
-        if (name != null) t.calls.add(new Call(name, m, Collections.unmodifiableList(Arrays.asList(inputs.clone())), output));  // inputs may be null (optional masks)
+        if (name == null) return;
+        Map<String, Tensor> notes = t.pendingNotes.remove(m);
+        // Inputs may be null (optional masks).
+        t.calls.add(new Call(name, m, Collections.unmodifiableList(Arrays.asList(inputs.clone())), output,
+                notes == null ? Map.of() : Collections.unmodifiableMap(notes)));
+    }
+
+    /** Whether a tracer is recording on this thread (modules skip building notes otherwise). */
+    static boolean active() {
+        return ACTIVE.get() != null;
+    }
+
+    static void note(Module m, String label, Tensor value) {
+        Tracer t = ACTIVE.get();
+        if (t == null || !t.names.containsKey(m)) return;
+        t.pendingNotes.computeIfAbsent(m, k -> new java.util.LinkedHashMap<>()).put(label, value);
     }
 
     public List<Call> calls() {

@@ -99,4 +99,10 @@ public final class TransformerEncoderLayer extends Module {
     public boolean batchFirst() {
         return batchFirst;
     }
+
+    @Override
+    public String math() {
+        return normFirst ? "x = x + dropout1(self_attn(norm1(x)));  x = x + dropout2(linear2(dropout(act(linear1(norm2(x))))))"
+                : "x = norm1(x + dropout1(self_attn(x)));  x = norm2(x + dropout2(linear2(dropout(act(linear1(x))))))";
+    }
 }
