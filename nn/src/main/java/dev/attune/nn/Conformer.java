@@ -14,8 +14,9 @@ import java.util.Arrays;
  * (T, B, D) with that mask; the output (B, T, D) comes back with the same lengths. Frames past a
  * length are computed but are not attended to; the convolution still sees them (as in torchaudio).
  *
- * <p>This is also the encoder of the HW4 Conformer classifiers: {@link #encode} takes a prepared
- * key padding mask (or null) instead of lengths.
+ * <p>This is also the encoder of the HW4 Conformer classifiers: {@link #encode} maps (N, T, d) to
+ * (N, T, d) with a prepared key padding mask (or null) instead of lengths; built with
+ * {@code maskConvolution}, a padded utterance's real frames come out exactly as without padding (eval mode).
  */
 public final class Conformer extends Module {
     private final int inputDim;
@@ -23,10 +24,19 @@ public final class Conformer extends Module {
 
     /** As torchaudio's {@code Conformer(input_dim, num_heads, ffn_dim, num_layers, depthwise_conv_kernel_size, dropout)}. */
     public Conformer(int inputDim, int numHeads, int ffnDim, int numLayers, int kernel, float dropout, Generator g) {
+        this(inputDim, numHeads, ffnDim, numLayers, kernel, dropout, false, g);
+    }
+
+    /**
+     * With {@code maskConvolution}, every layer's convolution module also zeroes padded frames (see
+     * {@link ConformerLayer}); the parameters are the same as torchaudio's.
+     */
+    public Conformer(int inputDim, int numHeads, int ffnDim, int numLayers, int kernel, float dropout, boolean maskConvolution,
+                     Generator g) {
         if (numLayers <= 0) throw new IllegalArgumentException("Conformer: num_layers must be positive, got " + numLayers);
         this.inputDim = inputDim;
         this.layers = child("conformer_layers", new Sequential());
-        for (int i = 0; i < numLayers; i++) layers.add(new ConformerLayer(inputDim, ffnDim, numHeads, kernel, dropout, g));
+        for (int i = 0; i < numLayers; i++) layers.add(new ConformerLayer(inputDim, ffnDim, numHeads, kernel, dropout, maskConvolution, g));
     }
 
     /** The encoded frames (B, T, D) and their lengths (B), as torchaudio returns them. */

@@ -21,8 +21,9 @@ import java.util.Arrays;
  * </pre>
  * with {@code ffn(x) = Dropout(Linear(Dropout(SiLU(Linear(LN(x))))))} and
  * {@code conv_module(x) = Dropout(Conv1d_pw2(SiLU(BatchNorm(Conv1d_dw(GLU(Conv1d_pw1(LN(x))))))))} over (B, D, T).
- * Unlike WeNet's module, torchaudio's convolution does not zero padded frames, so real frames near the
- * end of a short utterance see its padding through the depthwise kernel.
+ * torchaudio's convolution does not mask padded frames, so real frames near the end of a padded utterance
+ * see the padding through the depthwise kernel; the {@code maskConvolution} option zeroes padded frames
+ * after the GLU instead, which makes the output at real frames (in eval mode) independent of the padding.
  */
 public final class ConformerLayer extends Module {
     /**
@@ -60,11 +61,17 @@ public final class ConformerLayer extends Module {
      * torchaudio's {@code _ConvolutionModule} with bias and BatchNorm: {@code layer_norm} LayerNorm(D), then
      * {@code sequential} = Conv1d(D, 2D, 1), GLU(dim 1), Conv1d(D, D, k, groups D, padding (k-1)/2),
      * BatchNorm1d(D), SiLU, Conv1d(D, D, 1), Dropout, applied over (B, D, T). x (B, T, D) to (B, T, D).
+     * Given a padding mask (B, T) (true = padding), the GLU output is zeroed at padded frames before the
+     * depthwise convolution, so they cannot reach real frames (an Attune option; torchaudio has no mask here).
      */
     public static final class ConvolutionModule extends Module {
         private final int dim;
         private final LayerNorm layerNorm;
         private final Sequential sequential;
+        private final Conv1d pointwise1, depthwise, pointwise2;
+        private final Activation glu, silu;
+        private final BatchNorm1d norm;
+        private final Dropout dropout;
 
         public ConvolutionModule(int dim, int kernel, float dropout, Generator g) {
             if (kernel <= 0 || kernel % 2 == 0) {
@@ -73,27 +80,24 @@ public final class ConformerLayer extends Module {
             this.dim = dim;
             this.layerNorm = child("layer_norm", new LayerNorm(dim, 1e-5f));
             this.sequential = child("sequential", new Sequential());
-            Conv1d pw1 = new Conv1d(dim, 2 * dim, 1, 1, 0, 1, 1, true, g);
-            Activation glu = Activation.glu(1);
-            Conv1d dw = new Conv1d(dim, dim, kernel, 1, (kernel - 1) / 2, 1, dim, true, g);
-            BatchNorm1d bn = new BatchNorm1d(dim);
-            Activation act = Activation.silu();
-            Conv1d pw2 = new Conv1d(dim, dim, 1, 1, 0, 1, 1, true, g);
-            Dropout drop = new Dropout(dropout, g);
-            sequential.add(pw1, pw1::forward);
-            sequential.add(glu, glu::forward);
-            sequential.add(dw, dw::forward);
-            sequential.add(bn, bn::forward);
-            sequential.add(act, act::forward);
-            sequential.add(pw2, pw2::forward);
-            sequential.add(drop, drop::forward);
+            this.pointwise1 = sequential.add(new Conv1d(dim, 2 * dim, 1, 1, 0, 1, 1, true, g));
+            this.glu = sequential.add(Activation.glu(1));
+            this.depthwise = sequential.add(new Conv1d(dim, dim, kernel, 1, (kernel - 1) / 2, 1, dim, true, g));
+            this.norm = sequential.add(new BatchNorm1d(dim));
+            this.silu = sequential.add(Activation.silu());
+            this.pointwise2 = sequential.add(new Conv1d(dim, dim, 1, 1, 0, 1, 1, true, g));
+            this.dropout = sequential.add(new Dropout(dropout, g));
         }
 
-        public Tensor forward(Tensor x) {
+        /** x (B, T, D); paddingMask (B, T) bool, true at padding, or null for torchaudio's behaviour. */
+        public Tensor forward(Tensor x, Tensor paddingMask) {
             if (x.dim() != 3 || x.size(2) != dim) {
                 throw new IllegalArgumentException("ConvolutionModule: input must be (B, T, " + dim + "), got shape " + Arrays.toString(x.shape()));
             }
-            return traced(sequential.forward(layerNorm.forward(x).transpose(1, 2)).transpose(1, 2), x);
+            Tensor h = glu.forward(pointwise1.forward(layerNorm.forward(x).transpose(1, 2)));     // (B, D, T)
+            if (paddingMask != null) h = h.maskedFill(paddingMask.unsqueeze(1), 0f);
+            h = pointwise2.forward(silu.forward(norm.forward(depthwise.forward(h))));
+            return traced(dropout.forward(h).transpose(1, 2), x);
         }
     }
 
@@ -103,10 +107,21 @@ public final class ConformerLayer extends Module {
     private final MultiheadAttention selfAttn;
     private final Dropout selfAttnDropout;
     private final ConvolutionModule convModule;
+    private final boolean maskConvolution;
 
     /** As torchaudio's {@code ConformerLayer(input_dim, ffn_dim, num_attention_heads, depthwise_conv_kernel_size, dropout)}. */
     public ConformerLayer(int inputDim, int ffnDim, int numHeads, int kernel, float dropout, Generator g) {
+        this(inputDim, ffnDim, numHeads, kernel, dropout, false, g);
+    }
+
+    /**
+     * @param maskConvolution also pass the key padding mask to the convolution module, which then zeroes
+     *                        padded frames before its depthwise convolution (same parameters as torchaudio;
+     *                        in eval mode real frames then do not depend on padding at all)
+     */
+    public ConformerLayer(int inputDim, int ffnDim, int numHeads, int kernel, float dropout, boolean maskConvolution, Generator g) {
         this.dim = inputDim;
+        this.maskConvolution = maskConvolution;
         this.ffn1 = child("ffn1", new FeedForwardModule(inputDim, ffnDim, dropout, g));
         this.selfAttnLayerNorm = child("self_attn_layer_norm", new LayerNorm(inputDim, 1e-5f));
         this.selfAttn = child("self_attn", new MultiheadAttention(inputDim, numHeads, dropout, false, g));
@@ -129,7 +144,7 @@ public final class ConformerLayer extends Module {
         Tensor h = x.add(ffn1.forward(x).mul(0.5f));
         Tensor a = selfAttnLayerNorm.forward(h);
         h = h.add(selfAttnDropout.forward(selfAttn.forward(a, a, a, keyPaddingMask, null, false).output()));
-        h = h.add(convModule.forward(h.transpose(0, 1)).transpose(0, 1));
+        h = h.add(convModule.forward(h.transpose(0, 1), maskConvolution ? keyPaddingMask : null).transpose(0, 1));
         h = h.add(ffn2.forward(h).mul(0.5f));
         return traced(finalLayerNorm.forward(h), x);
     }

@@ -56,12 +56,38 @@ class ConformerLayerTest {
     }
 
     @Test
+    void maskedConvolutionMakesRealFramesIndependentOfPadding() {
+        Generator g = new Generator(12);
+        Tensor x = g.randn(1, 5, 8);
+        // The same utterance padded to 8 frames with the HW4 padding value -20.
+        Tensor padded = Tensor.cat(1, x, Tensor.full(-20f, 1, 3, 8));
+        for (boolean masked : new boolean[] {false, true}) {
+            Conformer enc = new Conformer(8, 2, 12, 2, 5, 0.1f, masked, new Generator(13));
+            enc.eval();
+            Tensor alone = enc.encode(x, null);
+            Tensor inBatch = enc.encode(padded, Tensor.ofBools(new boolean[] {false, false, false, false, false, true, true, true}, 1, 8))
+                    .narrow(1, 0, 5);
+            if (masked) {
+                close(alone, inBatch, 1e-5, "real frames with and without padding");
+            } else {
+                // torchaudio's behaviour: the last real frames see the padding through the depthwise kernel.
+                float worst = 0;
+                float[] a = alone.toFloatArray(), b = inBatch.toFloatArray();
+                for (int k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
+                assertTrue(worst > 1e-2, "padding should leak without the mask, worst difference " + worst);
+            }
+        }
+    }
+
+    @Test
     void gradientsOfATinyLayerInTraining() {
         ConformerLayer layer = new ConformerLayer(4, 6, 2, 3, 0f, new Generator(5));
         Tensor mask = Tensor.ofBools(new boolean[] {false, false, false, false, false, true}, 2, 3);
         grad(in -> layer.forward(in[0], mask), new Generator(6).randn(3, 2, 4));
         layer.eval();
         grad(in -> layer.forward(in[0], null), new Generator(7).randn(3, 2, 4));
+        ConformerLayer masked = new ConformerLayer(4, 6, 2, 3, 0f, true, new Generator(5));
+        grad(in -> masked.forward(in[0], mask), new Generator(6).randn(3, 2, 4));
     }
 
     @Test
@@ -82,6 +108,8 @@ class ConformerLayerTest {
         Conformer enc = new Conformer(80, 4, 256, 3, 31, 0.1f, new Generator(10));
         assertEquals(3 * 131_472L, enc.parameterCount());
         assertTrue(enc.stateDict().containsKey("conformer_layers.2.conv_module.sequential.2.weight"));
+        // The hw4-strong/hw4-boss encoder (d 160, 4 heads, ffn 640, 3 layers, kernel 31); torchaudio counts the same.
+        assertEquals(1_795_680L, new Conformer(160, 4, 640, 3, 31, 0.1f, true, new Generator(11)).parameterCount());
     }
 
     @Test
@@ -95,7 +123,7 @@ class ConformerLayerTest {
         assertTrue(e2.getMessage().startsWith("Conformer") && e2.getMessage().contains("1..3"), e2.getMessage());
         var e3 = assertThrows(IllegalArgumentException.class, () -> enc.encode(g.randn(2, 3, 4), Tensor.ofBools(new boolean[3], 1, 3)));
         assertTrue(e3.getMessage().contains("(2, 3)") && e3.getMessage().contains("[1, 3]"), e3.getMessage());
-        var e4 = assertThrows(IllegalArgumentException.class, () -> new ConformerLayer.ConvolutionModule(4, 3, 0f, g).forward(g.randn(2, 4)));
+        var e4 = assertThrows(IllegalArgumentException.class, () -> new ConformerLayer.ConvolutionModule(4, 3, 0f, g).forward(g.randn(2, 4), null));
         assertTrue(e4.getMessage().startsWith("ConvolutionModule"), e4.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ConformerLayer(4, 6, 2, 4, 0f, g));
     }
