@@ -24,7 +24,7 @@ public final class ConformerEncoder extends Module {
      * The hyper-parameters, named as in WeNet's encoder configuration (input_size, output_size,
      * attention_heads, linear_units, num_blocks, cnn_module_kernel, dropout_rate,
      * positional_dropout_rate, attention_dropout_rate); {@code variant} chooses the positional scheme and
-     * {@code layerNormEps} the LayerNorms' epsilon (1e-5 in WeNet, 1e-12 in PaddleSpeech).
+     * {@code layerNormEps} the LayerNorms' epsilon (1e-5 in current WeNet, 1e-12 in older WeNet and in PaddleSpeech).
      */
     public record Config(int inputDim, int dModel, int heads, int linearUnits, int numBlocks, int kernel, float dropout,
                          float positionalDropout, float attentionDropout, RelPositionalEncoding.Variant variant, float layerNormEps) {

@@ -179,6 +179,23 @@ class ConformerEncoderTest {
         grad(in -> sub.forward(in[0], mask).x(), new Generator(14).randn(1, 11, 7));
     }
 
+    @Test
+    void feedForwardLayerAndEncoderGradients() {
+        Generator g = new Generator(19);
+        PositionwiseFeedForward ff = new PositionwiseFeedForward(3, 5, 0f, Activation.silu(), g);
+        grad(in -> ff.forward(in[0]), g.randn(2, 3));
+        RelPositionalEncoding pe = new RelPositionalEncoding(4, 0f, Variant.ESPNET, g);
+        grad(in -> pe.forward(in[0]).x(), g.randn(1, 3, 4));
+        ConformerEncoder.Config c = new ConformerEncoder.Config(7, 4, 2, 6, 1, 3, 0f, 0f, 0f, Variant.WENET, 1e-5f);
+        ConformerEncoderLayer layer = new ConformerEncoderLayer(c, g);
+        Tensor mask = lengthMask(3, 3, 2);
+        Tensor pos = RelPositionalEncoding.sinusoids(4, 0, 1, 3).unsqueeze(0);
+        grad(in -> layer.forward(in[0], mask, pos, mask), g.randn(2, 3, 4));
+        ConformerEncoder enc = new ConformerEncoder(c, g);
+        Tensor lengths = Tensor.ofInts(new int[] {11, 10}, 2);
+        grad(in -> enc.forward(in[0], lengths).output(), g.randn(2, 11, 7));
+    }
+
     // ---- published sizes -------------------------------------------------------------------------
 
     @Test
@@ -238,5 +255,10 @@ class ConformerEncoderTest {
                 .forward(g.randn(2, 3)));
         assertTrue(e8.getMessage().contains("PositionwiseFeedForward"), e8.getMessage());
         assertEquals(DType.BOOL, lengthMask(4, 2).dtype());
+        var e9 = assertThrows(IllegalArgumentException.class, () -> new RelPositionalEncoding(4, 0f, Variant.WENET, g).forward(g.randn(1, 3, 5)));
+        assertTrue(e9.getMessage().contains("RelPositionalEncoding") && e9.getMessage().contains("[1, 3, 5]"), e9.getMessage());
+        ConformerEncoderLayer layer = new ConformerEncoderLayer(new ConformerEncoder.Config(7, 4, 2, 6, 1, 3, 0f, 0f, 0f, Variant.WENET, 1e-5f), g);
+        var e10 = assertThrows(IllegalArgumentException.class, () -> layer.forward(g.randn(1, 3, 6), null, g.randn(1, 3, 4), null));
+        assertTrue(e10.getMessage().contains("ConformerEncoderLayer") && e10.getMessage().contains("[1, 3, 6]"), e10.getMessage());
     }
 }
