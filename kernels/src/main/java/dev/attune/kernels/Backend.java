@@ -134,6 +134,21 @@ public interface Backend {
     void col2im(Storage cols, int n, int c, int h, int w, int kh, int kw, int strideH, int strideW,
                 int padH, int padW, int dilH, int dilW, int oh, int ow, Storage x, int xOffset);
 
+    /**
+     * Depthwise 1-D convolution (one kernel per channel, groups = channels) of x (n, c, l) with
+     * w (c, k) and optional bias (c): {@code y[b,ch,t] = bias[ch] + sum_j w[ch,j] x[b, ch, t*stride - pad + j*dil]}
+     * (zero outside [0, l)), y (n, c, lout). One launch for all channels.
+     */
+    void depthwiseConv1d(Storage x, Storage w, Storage bias, int n, int c, int l, int k, int stride, int pad, int dil, int lout,
+                         Storage y);
+
+    /**
+     * Backward of {@link #depthwiseConv1d}: {@code gx[b,ch,i] = sum over (t, j) with t*stride - pad + j*dil = i of w[ch,j] gy[b,ch,t]},
+     * {@code gw[ch,j] = sum_{b,t} gy[b,ch,t] x[b, ch, t*stride - pad + j*dil]}. gx is overwritten; either output may be null.
+     */
+    void depthwiseConv1dBackward(Storage x, Storage w, Storage gy, int n, int c, int l, int k, int stride, int pad, int dil,
+                                 int lout, Storage gx, Storage gw);
+
     // ---- indexing -----------------------------------------------------------------------------
 
     /**

@@ -59,8 +59,13 @@ public final class Hw4Classifier extends Module {
                 TransformerEncoder enc = child("encoder", new TransformerEncoder(i -> transformerLayer(c, g), c.layers(), null));
                 yield enc::forward;
             }
-            case CONFORMER -> throw new UnsupportedOperationException("Hw4Classifier: the Conformer encoder of " + c.name()
-                    + " is not wired in yet (Hw4Classifier.buildEncoder, case CONFORMER)");
+            case CONFORMER -> {
+                // torchaudio's Conformer, with padded frames zeroed before the depthwise convolution so
+                // that a padded utterance gives the same result as the unpadded one.
+                Conformer enc = child("encoder", new Conformer(c.dModel(), c.nHeads(), c.ffnDim(), c.layers(), c.convKernel(),
+                        c.dropout(), true, g));
+                yield enc::encode;
+            }
         };
     }
 

@@ -28,12 +28,25 @@ public final class Models {
             add(c.name(), "HW4 speaker classifier: " + c.describe(), g -> new Hw4Classifier(c, g),
                     new Input(c.nMels(), (m, x) -> ((Hw4Classifier) m).logits(x, null)));
         }
+        add("conformer-layer-80", "torchaudio ConformerLayer(input_dim 80, ffn_dim 256, 4 heads, kernel 31)",
+                ConformerLayer::conformerLayer80, new Input(80, (m, x) -> ((ConformerLayer) m).forward(x.transpose(0, 1), null)));
+        add("wenet-conformer-256", "WeNet Conformer encoder: Conv2dSubsampling4, 12 blocks, d 256, 4 heads, linear_units 2048, kernel 15",
+                ConformerEncoder::wenet256, new Input(80, (m, x) -> ((ConformerEncoder) m).forward(x, lengthsOf(x))));
+        add("paddle-conformer-512", "PaddleSpeech Conformer encoder: Conv2dSubsampling4, 12 blocks, d 512, 8 heads, linear_units 2048, kernel 15",
+                ConformerEncoder::paddle512, new Input(80, (m, x) -> ((ConformerEncoder) m).forward(x, lengthsOf(x))));
         add("las-small", "Listen-Attend-Spell: listener BLSTM 128 + 2 pyramid layers, speller LSTM 256 x 2, "
                 + dev.attune.nn.las.CharVocab.size() + " characters", g -> dev.attune.nn.las.Las.small(dev.attune.nn.las.CharVocab.size(), g),
                 new Input(40, (m, x) -> ((dev.attune.nn.las.Las) m).listen(x, new int[] {x.size(1)})));
     }
 
     private Models() {}
+
+    /** Every utterance of the batch is full length. */
+    private static dev.attune.tensor.Tensor lengthsOf(dev.attune.tensor.Tensor x) {
+        int[] lengths = new int[x.size(0)];
+        java.util.Arrays.fill(lengths, x.size(1));
+        return dev.attune.tensor.Tensor.ofInts(lengths, lengths.length);
+    }
 
     private static void add(String name, String description, Function<Generator, Module> factory, Input input) {
         ENTRIES.put(name, new Entry(name, description, factory, input));

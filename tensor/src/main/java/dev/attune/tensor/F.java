@@ -200,9 +200,40 @@ public final class F {
     public static Tensor conv1d(Tensor x, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
         Shapes.checkRank("conv1d", "input", x, 3);
         Shapes.checkRank("conv1d", "weight", weight, 3);
+        int c = x.size(1);
+        if (groups == c && weight.size(0) == c && weight.size(1) == 1 && groups > 1 && stride > 0 && dilation > 0 && padding >= 0) {
+            return depthwiseConv1d(x, weight, bias, stride, padding, dilation);
+        }
         Tensor y = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, new int[] {1, stride}, new int[] {0, padding},
                 new int[] {1, dilation}, groups, "conv1d");
         return y.squeeze(2);
+    }
+
+    /** The depthwise case of conv1d with its own kernel: one pass, no im2col. */
+    private static Tensor depthwiseConv1d(Tensor x0, Tensor weight, Tensor bias, int stride, int padding, int dilation) {
+        Tensor x = Ops.floatOperand(x0);
+        Shapes.checkDevice("conv1d", x, weight);
+        int n = x.size(0), c = x.size(1), l = x.size(2), k = weight.size(2);
+        if (bias != null) Shapes.checkSame("conv1d", "bias shape", new int[] {c}, bias.shape());
+        int lout = (l + 2 * padding - dilation * (k - 1) - 1) / stride + 1;
+        if (lout <= 0) {
+            throw new IllegalArgumentException("conv1d: input " + Shapes.str(x.shape()) + " is smaller than the (dilated) kernel "
+                    + Shapes.str(weight.shape()) + " with padding " + padding);
+        }
+        Backend be = x.backend();
+        Tensor xc = Ops.dense(x.detach()), wc = Ops.dense(weight.detach());
+        Tensor bc = bias == null ? null : Ops.dense(bias.detach());
+        Tensor y = Tensor.empty(DType.FLOAT32, x.device(), n, c, lout);
+        be.depthwiseConv1d(xc.storage, wc.storage, bc == null ? null : bc.storage, n, c, l, k, stride, padding, dilation, lout, y.storage);
+        return Tensor.record("depthwiseConv1d", y, g -> {
+            Tensor gc = Ops.dense(g);
+            Tensor gx = x.requiresGrad() ? Tensor.empty(DType.FLOAT32, g.device(), n, c, l) : null;
+            Tensor gw = weight.requiresGrad() ? Tensor.empty(DType.FLOAT32, g.device(), c, 1, k) : null;
+            be.depthwiseConv1dBackward(xc.storage, wc.storage, gc.storage, n, c, l, k, stride, padding, dilation, lout,
+                    gx == null ? null : gx.storage, gw == null ? null : gw.storage);
+            Tensor gb = bias != null && bias.requiresGrad() ? g.sum(new int[] {0, 2}, false) : null;
+            return new Tensor[] {gx, gw, gb};
+        }, x, weight, bias);
     }
 
     /** 2-D convolution: x (N, Cin, H, W), weight (Cout, Cin/groups, KH, KW); stride, padding and dilation per axis. */

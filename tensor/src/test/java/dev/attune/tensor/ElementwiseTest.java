@@ -60,6 +60,22 @@ class ElementwiseTest {
     }
 
     @Test
+    void vectorisedTranscendentalsMatchTheScalarDefinitions() {
+        // 1003 elements: vector lanes, the scalar tail, and the parallel split all take part.
+        float[] v = Check.randn(9, 1003).mul(4f).toFloatArray();
+        Tensor x = Tensor.of(v);
+        float[] exp = x.exp().toFloatArray(), tanh = x.tanh().toFloatArray(), sig = x.sigmoid().toFloatArray(),
+                silu = x.silu().toFloatArray(), log = x.abs().add(0.1f).log().toFloatArray();
+        for (int k = 0; k < v.length; k++) {
+            assertEquals(Math.exp(v[k]), exp[k], 2e-6 * Math.exp(v[k]));
+            assertEquals(Math.tanh(v[k]), tanh[k], 2e-6);
+            assertEquals(1 / (1 + Math.exp(-v[k])), sig[k], 2e-6);
+            assertEquals(v[k] / (1 + Math.exp(-v[k])), silu[k], 2e-6 * (1 + Math.abs(v[k])));
+            assertEquals(Math.log(Math.abs(v[k]) + 0.1f), log[k], 2e-6);
+        }
+    }
+
+    @Test
     void unaryGradients() {
         Tensor x = Tensor.of(XS), pos = Tensor.of(0.3f, 0.9f, 1.7f, 4f);
         Check.grad(in -> in[0].neg(), x);

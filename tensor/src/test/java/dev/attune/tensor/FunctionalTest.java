@@ -93,6 +93,13 @@ class FunctionalTest {
         Check.grad(in -> F.conv1d(in[0], in[1], in[2], 2, 1, 2, 1), Check.randn(1, 2, 2, 9), Check.randn(2, 3, 2, 3), Check.randn(3, 3));
         Check.grad(in -> F.conv2d(in[0], in[1], null, new int[] {1, 2}, new int[] {1, 0}, new int[] {1, 1}, 2),
                 Check.randn(4, 1, 4, 5, 5), Check.randn(5, 2, 2, 3, 2));
+        // The depthwise kernel (groups = channels) with stride and dilation, against the general im2col path.
+        Tensor dx = Check.randn(6, 2, 3, 11), dw = Check.randn(7, 3, 1, 4), db = Check.randn(8, 3);
+        Check.grad(in -> F.conv1d(in[0], in[1], in[2], 2, 3, 2, 3), dx, dw, db);
+        Tensor viaIm2col = Tensor.cat(1, F.conv1d(dx.narrow(1, 0, 1), dw.narrow(0, 0, 1), db.narrow(0, 0, 1), 2, 3, 2, 1),
+                F.conv1d(dx.narrow(1, 1, 1), dw.narrow(0, 1, 1), db.narrow(0, 1, 1), 2, 3, 2, 1),
+                F.conv1d(dx.narrow(1, 2, 1), dw.narrow(0, 2, 1), db.narrow(0, 2, 1), 2, 3, 2, 1));
+        Check.close(viaIm2col.toFloatArray(), F.conv1d(dx, dw, db, 2, 3, 2, 3), 1e-6);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> F.conv1d(Tensor.zeros(1, 4, 10), Tensor.zeros(6, 3, 3), null, 1, 0, 1, 2));
         assertTrue(e.getMessage().contains("conv1d") && e.getMessage().contains("2 input channels"), e.getMessage());

@@ -167,9 +167,43 @@ public final class CpuBackend implements Backend {
                     r.intoArray(y, yo + k);
                 }
             }
+            case EXP, LOG, TANH, SIGMOID, SILU, SILU_GRAD, STEP, RSQRT, RECIPROCAL -> {
+                for (int bound = lo + S.loopBound(hi - lo); k < bound; k += S.length()) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + k);
+                    vectorTranscendental(op, v).intoArray(y, yo + k);
+                }
+            }
             default -> { }
         }
         for (; k < hi; k++) y[yo + k] = scalarUnary(op, a, b, x[xo + k]);
+    }
+
+    /**
+     * The Vector API forms of the transcendental maps (EXP, LOG, TANH use the JDK's vector math,
+     * within an ulp or two of java.lang.Math). Sigmoid is written {@code 1 / (1 + exp(-x))} with
+     * the exponent clamped so that it cannot overflow.
+     */
+    private static FloatVector vectorTranscendental(UnaryOp op, FloatVector v) {
+        return switch (op) {
+            case EXP -> v.lanewise(VectorOperators.EXP);
+            case LOG -> v.lanewise(VectorOperators.LOG);
+            case TANH -> v.lanewise(VectorOperators.TANH);
+            case SIGMOID -> vectorSigmoid(v);
+            case SILU -> v.mul(vectorSigmoid(v));
+            case SILU_GRAD -> {
+                FloatVector sg = vectorSigmoid(v);
+                yield sg.mul(v.mul(sg.neg().add(1f)).add(1f));
+            }
+            case STEP -> FloatVector.zero(S).blend(FloatVector.broadcast(S, 1f), v.compare(VectorOperators.GT, 0f));
+            case RSQRT -> FloatVector.broadcast(S, 1f).div(v.lanewise(VectorOperators.SQRT));
+            case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(v);
+            default -> throw new IllegalStateException("no vector form of " + op);
+        };
+    }
+
+    private static FloatVector vectorSigmoid(FloatVector v) {
+        FloatVector e = v.neg().min(80f).lanewise(VectorOperators.EXP);
+        return FloatVector.broadcast(S, 1f).div(e.add(1f));
     }
 
     /** The scalar definition of every unary op; the vector paths above must agree with it. */
@@ -357,6 +391,10 @@ public final class CpuBackend implements Backend {
                 for (int o = lo; o < hi; o++) so.floats[outOffset + o] = sumRow(xs, xOffset + o * n, n);
                 return;
             }
+            if (op == ReduceOp.SUM) {
+                sumMiddleAxis(xs, xOffset, n, inner, so.floats, outOffset, lo, hi);
+                return;
+            }
             for (int p = lo; p < hi; p++) {
                 int o = p / inner, in = p % inner;
                 int base = xOffset + o * n * inner + in;
@@ -391,6 +429,29 @@ public final class CpuBackend implements Backend {
                 }
             }
         });
+    }
+
+    /**
+     * Sums over the middle axis for outputs {@code [lo, hi)} of the (outer, inner) grid, walking
+     * each input row contiguously (a strided walk per output would miss the cache). Each output
+     * still adds its n terms in index order.
+     */
+    private static void sumMiddleAxis(float[] x, int xOffset, int n, int inner, float[] out, int outOffset, int lo, int hi) {
+        int p = lo;
+        while (p < hi) {
+            int o = p / inner, i0 = p % inner, i1 = Math.min(inner, i0 + (hi - p));
+            int width = i1 - i0, dst = outOffset + p;
+            java.util.Arrays.fill(out, dst, dst + width, 0f);
+            for (int j = 0; j < n; j++) {
+                int src = xOffset + (o * n + j) * inner + i0;
+                int k = 0;
+                for (int bound = S.loopBound(width); k < bound; k += S.length()) {
+                    FloatVector.fromArray(S, out, dst + k).add(FloatVector.fromArray(S, x, src + k)).intoArray(out, dst + k);
+                }
+                for (; k < width; k++) out[dst + k] += x[src + k];
+            }
+            p += width;
+        }
     }
 
     /** Vectorised sum of a dense row, in a fixed lane-then-tail order. */
@@ -657,6 +718,68 @@ public final class CpuBackend implements Backend {
                 }
             }
         });
+    }
+
+    @Override
+    public void depthwiseConv1d(Storage x, Storage w, Storage bias, int n, int c, int l, int k, int stride, int pad, int dil,
+                                int lout, Storage y) {
+        float[] xs = f(x), ws = f(w), ys = f(y), bs = bias == null ? null : f(bias);
+        Parallel.forRange(n * c, Math.max(1, GRAIN / Math.max(1, lout * k)), (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                int ch = p % c, xb = p * l, yb = p * lout, wb = ch * k;
+                float b0 = bs == null ? 0f : bs[ch];
+                for (int t = 0; t < lout; t++) {
+                    int start = t * stride - pad;
+                    // Only the taps that land inside [0, l): no per-tap bounds test in the inner loop.
+                    int j0 = start >= 0 ? 0 : (-start + dil - 1) / dil;
+                    int j1 = Math.min(k, (l - 1 - start) / dil + 1);
+                    float acc = b0;
+                    for (int j = j0; j < j1; j++) acc += ws[wb + j] * xs[xb + start + j * dil];
+                    ys[yb + t] = acc;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void depthwiseConv1dBackward(Storage x, Storage w, Storage gy, int n, int c, int l, int k, int stride, int pad,
+                                        int dil, int lout, Storage gx, Storage gw) {
+        float[] xs = f(x), ws = f(w), gys = f(gy);
+        if (gx != null) {
+            float[] gxs = f(gx);
+            Parallel.forRange(n * c, Math.max(1, GRAIN / Math.max(1, lout * k)), (lo, hi) -> {
+                for (int p = lo; p < hi; p++) {
+                    int ch = p % c, xb = p * l, yb = p * lout, wb = ch * k;
+                    java.util.Arrays.fill(gxs, xb, xb + l, 0f);
+                    for (int t = 0; t < lout; t++) {
+                        int start = t * stride - pad;
+                        int j0 = start >= 0 ? 0 : (-start + dil - 1) / dil;
+                        int j1 = Math.min(k, (l - 1 - start) / dil + 1);
+                        float g = gys[yb + t];
+                        for (int j = j0; j < j1; j++) gxs[xb + start + j * dil] += ws[wb + j] * g;
+                    }
+                }
+            });
+        }
+        if (gw != null) {
+            float[] gws = f(gw);
+            // Split by channel: each weight's sum over (batch, time) has one owner and a fixed order.
+            Parallel.forRange(c, 1, (lo, hi) -> {
+                for (int ch = lo; ch < hi; ch++) {
+                    for (int j = 0; j < k; j++) {
+                        float acc = 0f;
+                        for (int b = 0; b < n; b++) {
+                            int xb = (b * c + ch) * l, yb = (b * c + ch) * lout;
+                            for (int t = 0; t < lout; t++) {
+                                int i = t * stride - pad + j * dil;
+                                if (i >= 0 && i < l) acc += gys[yb + t] * xs[xb + i];
+                            }
+                        }
+                        gws[ch * k + j] = acc;
+                    }
+                }
+            });
+        }
     }
 
     // ---- indexing -------------------------------------------------------------------------------
