@@ -58,7 +58,11 @@ final class PredictCommand extends AttuneCommand {
                     w.write("Id,Category\n");
                     for (int i = 0; i < pred.length; i++) w.write(utts.get(i).id() + "," + ck.label(pred[i]) + "\n");
                 }
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                // temporary files are private (0600); the result is an ordinary readable file
+            if (Files.getFileAttributeView(tmp, java.nio.file.attribute.PosixFileAttributeView.class) != null) {
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);
             }

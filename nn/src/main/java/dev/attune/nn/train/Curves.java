@@ -31,6 +31,10 @@ final class Curves {
             try (OutputStream os = Files.newOutputStream(tmp)) {
                 BitmapEncoder.saveBitmap(List.of(loss, acc), 1, 2, os, BitmapEncoder.BitmapFormat.PNG);
             }
+            // temporary files are private (0600); the result is an ordinary readable file
+            if (Files.getFileAttributeView(tmp, java.nio.file.attribute.PosixFileAttributeView.class) != null) {
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
