@@ -48,6 +48,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
             VersionCommand.class,
             ParamsCommand.class,
             ExplainCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
+            PredictCommand.class,
         })
 public final class Main implements Callable<Integer> {
 

@@ -1,0 +1,101 @@
+package dev.attune.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** train, eval and predict speaker in-process on a 120-file FSDD subset copied to a temporary folder. */
+class SpeakerCommandsTest {
+    private record Run(int code, String out, String err) {}
+
+    @TempDir
+    static Path tmp;
+    static Path subset, run;
+
+    private static Run run(String... args) {
+        CommandLine cmd = Main.newCommandLine();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        int code = cmd.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void trainATinyRun() throws IOException {
+        // the shared corpora: ../shared/data beside the repository root, found walking up from the module
+        Path recordings = null;
+        for (Path p = Path.of("").toAbsolutePath(); p != null && recordings == null; p = p.getParent()) {
+            Path candidate = p.resolve("shared/data/fsdd/recordings");
+            if (Files.isDirectory(candidate)) recordings = candidate;
+        }
+        assumeTrue(recordings != null, "FSDD data not found in shared/data/fsdd above " + Path.of("").toAbsolutePath());
+        subset = Files.createDirectories(tmp.resolve("fsdd"));
+        for (String speaker : List.of("george", "jackson", "lucas", "nicolas", "theo", "yweweler")) {
+            for (int digit = 0; digit < 2; digit++) {
+                for (int rep = 10; rep < 20; rep++) {
+                    String name = digit + "_" + speaker + "_" + rep + ".wav";
+                    Files.copy(recordings.resolve(name), subset.resolve(name));
+                }
+            }
+        }
+        run = tmp.resolve("run");
+    }
+
+    @Test
+    void trainEvalPredict() throws IOException {
+        Run t = run("train", "speaker", "--data", subset.toString(), "--model", "hw4-simple", "--steps", "6", "--batch", "8",
+                "--valid-every", "3", "--out", run.toString());
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.err().contains("6 speakers, 108 training and 12 validation utterances"), t.err());
+        assertTrue(t.out().matches("(?s).*validation accuracy: \\d\\.\\d{4} \\(\\d+/12\\)\\s*"), t.out());
+        assertTrue(Files.isRegularFile(run.resolve("best.safetensors")) && Files.isRegularFile(run.resolve("curves.png")));
+
+        Path last = run.resolve("last.safetensors");
+        Run e = run("eval", "speaker", "--checkpoint", last.toString(), "--data", subset.toString());
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().matches("accuracy: \\d\\.\\d{4} \\(\\d+/120\\)\\s*"), e.out());
+
+        Path csv = tmp.resolve("out").resolve("predictions.csv");
+        Run p = run("predict", "speaker", "--checkpoint", last.toString(), "--data", subset.toString(), "--out", csv.toString());
+        assertEquals(0, p.code(), p.err());
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals("Id,Category", lines.get(0));
+        assertEquals(121, lines.size());
+        assertTrue(lines.get(1).matches("0_george_10,(george|jackson|lucas|nicolas|theo|yweweler)"), lines.get(1));
+    }
+
+    @Test
+    void unknownSpeakersAndWrongFilesAreErrors() throws IOException {
+        Path ck = run.resolve("best.safetensors");
+        if (!Files.isRegularFile(ck)) {
+            assertEquals(0, run("train", "speaker", "--data", subset.toString(), "--model", "hw4-simple", "--steps", "2", "--batch", "8",
+                    "--out", run.toString()).code());
+        }
+        Path other = Files.createDirectories(tmp.resolve("other"));
+        Files.copy(subset.resolve("0_theo_11.wav"), other.resolve("0_zed_1.wav"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(subset.resolve("1_theo_11.wav"), other.resolve("1_theo_11.wav"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Run e = run("eval", "speaker", "--checkpoint", ck.toString(), "--data", other.toString());
+        assertEquals(1, e.code());
+        assertTrue(e.err().contains("speakers unknown to the checkpoint: zed"), e.err());
+
+        Run notCk = run("eval", "speaker", "--checkpoint", subset.resolve("0_theo_11.wav").toString(), "--data", other.toString());
+        assertEquals(1, notCk.code());
+        Run badModel = run("train", "speaker", "--data", subset.toString(), "--model", "hw5", "--out", tmp.resolve("x").toString());
+        assertEquals(1, badModel.code());
+        assertTrue(badModel.err().contains("unknown model 'hw5'"), badModel.err());
+        Run an4 = run("eval", "speaker", "--checkpoint", ck.toString(), "--data", other.toString(), "--format", "an4");
+        assertEquals(1, an4.code());
+        assertTrue(an4.err().contains("the checkpoint reads fbank features, but an4 data gives sphinx-mfc"), an4.err());
+    }
+}
