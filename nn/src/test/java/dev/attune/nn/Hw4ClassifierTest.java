@@ -118,14 +118,20 @@ class Hw4ClassifierTest {
     }
 
     @Test
-    void configsByNameAndTheConformerHook() {
+    void configsByNameAndTheConformerModels() {
         assertEquals(Hw4Config.medium(), Hw4Config.byName("HW4-medium"));
         assertEquals(Hw4Config.Encoder.CONFORMER, Hw4Config.byName("hw4-boss").encoder());
         assertEquals(Hw4Config.Head.AMSOFTMAX, Hw4Config.boss().head());
         assertThrows(IllegalArgumentException.class, () -> Hw4Config.byName("hw5"));
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                () -> new Hw4Classifier(Hw4Config.strong(), new Generator(0)));
-        assertTrue(e.getMessage().contains("Conformer"), e.getMessage());
+        Hw4Classifier strong = new Hw4Classifier(Hw4Config.strong(), new Generator(0));
+        assertInstanceOf(Conformer.class, strong.children().get("encoder"));
+        assertEquals(1_924_600, strong.parameterCount());
+        Hw4Classifier boss = new Hw4Classifier(Hw4Config.boss(), new Generator(0));
+        assertEquals(1_924_161, boss.parameterCount());
+        boss.eval();
+        try (var g = dev.attune.tensor.GradMode.noGrad()) {
+            assertArrayEquals(new int[] {2, 600}, boss.logits(new Generator(1).randn(2, 9, 40), new int[] {9, 5}).shape());
+        }
         assertThrows(IllegalArgumentException.class, () -> new Hw4Config("bad", 10, 3, 8, 1, 40, 600, 0.1f, Hw4Config.Pooling.MEAN,
                 Hw4Config.Head.LINEAR, Hw4Config.Encoder.TRANSFORMER, 31, 30f, 0.4f));
     }
