@@ -24,20 +24,20 @@ public final class CpuGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED.length() >= 8
             ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_256;
     private static final int VL = S.length();
-    /** Micro-tile: MR rows by NR = 2 vectors of columns. */
-    static final int MR = 6;
+    /** Micro-tile: MR rows by NR = 2 vectors of columns (12 x 32 with AVX-512, 4 x 16 with AVX2). */
+    static final int MR = VL >= 16 ? 12 : 4;
     static final int NR = 2 * VL;
     /** Depth of a packed block: a KC x NR sliver of B is 16 KiB (AVX2) or 32 KiB (AVX-512). */
-    static final int KC = 256;
+    static final int KC = Integer.getInteger("gemm.kc", 256);
     /** Largest row block: an MC x KC block of packed A is 192 KiB. */
-    static final int MC_MAX = 32 * MR;
+    static final int MC_MAX = Integer.getInteger("gemm.mc", 192);
     /** Bound on the packed B of one parallel step (floats): 16 MiB. */
     private static final int B_PANEL_LIMIT = 4 << 20;
     /** Below this many multiply-adds per matrix, no packing. */
     private static final long SMALL = 32 * 1024;
 
     private static final ThreadLocal<float[][]> BUFFERS =
-            ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[MR * NR], new float[0]});
+            ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[MR * NR], new float[0], new float[0]});
 
     private CpuGemm() {}
 
@@ -75,59 +75,64 @@ public final class CpuGemm {
         // Column chunk: the whole of n unless one batch's packed B would exceed the limit.
         int nSlivers = (n + NR - 1) / NR;
         int chunkSlivers = (int) Math.max(1, Math.min(nSlivers, B_PANEL_LIMIT / ((long) k * NR)));
-        int chunkFloats = chunkSlivers * NR * k;
         boolean sharedB = strideB == 0;
-        int group = sharedB ? batch : Math.max(1, Math.min(batch, B_PANEL_LIMIT / chunkFloats));
-
+        int group = sharedB ? batch : Math.max(1, Math.min(batch, B_PANEL_LIMIT / (chunkSlivers * NR * k)));
         int mSlivers = (m + MR - 1) / MR;
-        int rowBlocks = (m + MC_MAX - 1) / MC_MAX;
+
         for (int p0 = 0; p0 < batch; p0 += group) {
             int g = Math.min(group, batch - p0);
             for (int js0 = 0; js0 < nSlivers; js0 += chunkSlivers) {
                 int js = Math.min(chunkSlivers, nSlivers - js0);
                 int j0 = js0 * NR, nc = Math.min(n - j0, js * NR);
-                // Work split: enough tasks for every thread, and a multiple of the thread count when few.
-                int rb = rowBlocks;
+                // Work split: (batch, row block, column block) tasks; enough for every thread, and a
+                // multiple of the thread count when there are few.
+                int rb = (m + MC_MAX - 1) / MC_MAX;
                 if (g * rb < 4 * threads && (g * rb) % threads != 0) {
                     int want = ((g * rb + threads - 1) / threads) * threads;
                     rb = Math.min(mSlivers, (want + g - 1) / g);
                 }
                 int mc = ((m + rb - 1) / rb + MR - 1) / MR * MR;
                 rb = (m + mc - 1) / mc;
-                int cb = 1;
-                if (g * rb < threads) cb = Math.min(js, (threads + g * rb - 1) / (g * rb));
-                int colBlocks = cb, rowBlocksF = rb, mcF = mc;
-
-                int bBatches = sharedB ? 1 : g;
-                float[][] bufs = BUFFERS.get();
-                float[] bp = bufs[2];
-                int need = bBatches * js * NR * k;
-                if (bp.length < need) bufs[2] = bp = new float[need];
-                float[] bpF = bp;
-                int pFirst = p0;
-                // 1. pack B for this group and column chunk, sliver by sliver
-                int units = bBatches * js;
-                Parallel.forRange(units, Math.max(1, 16384 / (k * NR)), (u0, u1) -> {
-                    for (int u = u0; u < u1; u++) {
-                        int q = u / js, t = u % js;
-                        int bBase = (int) (bOffset + (pFirst + q) * strideB);
-                        packBSliver(transB, b, bBase, ldb, k, j0 + t * NR, Math.min(NR, n - j0 - t * NR),
-                                bpF, q * js * NR * k, js, t);
-                    }
-                });
-                // 2. compute C tiles
-                int tasks = g * rowBlocksF * colBlocks;
-                Parallel.forRange(tasks, 1, (t0, t1) -> {
+                int cb = g * rb >= threads ? 1 : Math.min(js, (threads + g * rb - 1) / (g * rb));
+                int rowBlocks = rb, colBlocks = cb, pFirst = p0;
+                int bBatchFloats = js * NR * k;
+                // One row block per batch: each task packs its own B, which then stays in cache.
+                boolean ownB = !sharedB && rb == 1 && cb == 1;
+                float[] shared = null;
+                if (!ownB) {
+                    int bBatches = sharedB ? 1 : g;
+                    float[][] bufs = BUFFERS.get();
+                    if (bufs[2].length < bBatches * bBatchFloats) bufs[2] = new float[bBatches * bBatchFloats];
+                    float[] bp = shared = bufs[2];
+                    Parallel.forRange(bBatches * js, Math.max(1, 16384 / (k * NR)), (u0, u1) -> {
+                        for (int u = u0; u < u1; u++) {
+                            int q = u / js, t = u % js;
+                            packBSliver(transB, b, (int) (bOffset + (pFirst + q) * strideB), ldb, k,
+                                    j0 + t * NR, Math.min(NR, nc - t * NR), bp, q * bBatchFloats, js, t);
+                        }
+                    });
+                }
+                float[] sharedBp = shared;
+                Parallel.forRange(g * rowBlocks * colBlocks, 1, (t0, t1) -> {
                     for (int task = t0; task < t1; task++) {
-                        int q = task / (rowBlocksF * colBlocks);
-                        int rem = task % (rowBlocksF * colBlocks);
+                        int q = task / (rowBlocks * colBlocks), rem = task % (rowBlocks * colBlocks);
                         int r = rem / colBlocks, cbi = rem % colBlocks;
-                        int i0 = r * mcF, mRows = Math.min(mcF, m - i0);
+                        int i0 = r * mc, mRows = Math.min(mc, m - i0);
                         int s0 = (int) ((long) js * cbi / colBlocks), s1 = (int) ((long) js * (cbi + 1) / colBlocks);
                         int p = pFirst + q;
-                        computeBlock(transA, m, n, k, alpha, a, (int) (aOffset + p * strideA), lda, i0, mRows,
-                                bpF, (sharedB ? 0 : q) * js * NR * k, js, j0, s0, s1, nc,
-                                beta, c, (int) (cOffset + p * strideC), ldc);
+                        float[] bp = sharedBp;
+                        int bBase = sharedB ? 0 : q * bBatchFloats;
+                        if (ownB) {
+                            float[][] bufs = BUFFERS.get();
+                            if (bufs[3].length < bBatchFloats) bufs[3] = new float[bBatchFloats];
+                            bp = bufs[3];
+                            bBase = 0;
+                            for (int t = 0; t < js; t++)
+                                packBSliver(transB, b, (int) (bOffset + p * strideB), ldb, k, j0 + t * NR,
+                                        Math.min(NR, nc - t * NR), bp, 0, js, t);
+                        }
+                        computeBlock(transA, k, alpha, a, (int) (aOffset + p * strideA), lda, i0, mRows,
+                                bp, bBase, js, j0, s0, s1, nc, beta, c, (int) (cOffset + p * strideC), ldc);
                     }
                 });
             }
@@ -135,43 +140,49 @@ public final class CpuGemm {
     }
 
     /**
-     * One task: rows [i0, i0+mRows) of C, column slivers [s0, s1) of the packed chunk starting at
-     * column j0 (nc columns wide), over all of k.
+     * One task: rows [i0, i0+mRows) of C, column slivers [s0, s1) of the packed chunk that starts
+     * at column j0 (nc columns wide, js slivers), over all of k.
      */
-    private static void computeBlock(boolean transA, int m, int n, int k, float alpha,
-                                     float[] a, int aBase, int lda, int i0, int mRows,
+    private static void computeBlock(boolean transA, int k, float alpha, float[] a, int aBase, int lda, int i0, int mRows,
                                      float[] bp, int bBase, int js, int j0, int s0, int s1, int nc,
                                      float beta, float[] c, int cBase, int ldc) {
         float[][] bufs = BUFFERS.get();
-        int rowSlivers = (mRows + MR - 1) / MR;
-        int needA = rowSlivers * MR * Math.min(KC, k);
-        float[] ap = bufs[0];
-        if (ap.length < needA) bufs[0] = ap = new float[Math.max(needA, MC_MAX * KC)];
-        float[] tmp = bufs[1];
+        int needA = (mRows + MR - 1) / MR * MR * Math.min(KC, k);
+        if (bufs[0].length < needA) bufs[0] = new float[Math.max(needA, MC_MAX * KC)];
+        float[] ap = bufs[0], tmp = bufs[1];
+        int full = mRows / MR, rest = mRows - full * MR;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
-            boolean first = pc == 0;
+            // First depth block: C = alpha*acc + beta*C, where beta == 0 must not read C (BLAS:
+            // NaN in C must not leak). Later blocks: C += alpha*acc.
+            boolean overwrite = pc == 0 && beta == 0f;
+            float be = pc == 0 ? beta : 1f;
             packA(transA, a, aBase, lda, i0, mRows, pc, kc, ap);
             int blockBase = bBase + pc * js * NR;
             for (int t = s0; t < s1; t++) {
                 int bi = blockBase + t * kc * NR;
-                int jj = j0 + t * NR;
+                int cj = cBase + j0 + t * NR;
                 int cols = Math.min(NR, nc - t * NR);
-                for (int s = 0; s < rowSlivers; s++) {
-                    int ii = i0 + s * MR;
-                    int rows = Math.min(MR, mRows - s * MR);
-                    int ai = s * MR * kc;
-                    if (rows == MR && cols == NR) {
-                        kernel(kc, ap, ai, bp, bi, c, cBase + ii * ldc + jj, ldc, alpha, beta, first);
-                    } else {
-                        kernel(kc, ap, ai, bp, bi, tmp, 0, NR, 1f, 0f, true);
+                if (cols == NR) {
+                    for (int s = 0; s < full; s++)
+                        kernel(kc, ap, s * MR * kc, bp, bi, c, cj + (i0 + s * MR) * ldc, ldc, alpha, be, overwrite);
+                    // leftover rows: 4-row then 1-row kernels over the same packed sliver
+                    int ai = full * MR * kc, ci = cj + (i0 + full * MR) * ldc, i = 0;
+                    if (MR > 4)
+                        for (; i + 4 <= rest; i += 4)
+                            kernel4x2(kc, ap, ai + i, bp, bi, c, ci + i * ldc, ldc, alpha, be, overwrite);
+                    for (; i < rest; i++)
+                        kernel1x2(kc, ap, ai + i, bp, bi, c, ci + i * ldc, ldc, alpha, be, overwrite);
+                } else {
+                    // right edge: full tiles into a scratch tile, then the valid part into C
+                    for (int s = 0; s * MR < mRows; s++) {
+                        kernel(kc, ap, s * MR * kc, bp, bi, tmp, 0, NR, 1f, 0f, true);
+                        int rows = Math.min(MR, mRows - s * MR);
                         for (int i = 0; i < rows; i++) {
-                            int co = cBase + (ii + i) * ldc + jj;
-                            for (int j = 0; j < cols; j++) {
-                                float acc = tmp[i * NR + j];
-                                float old = first ? (beta == 0f ? 0f : beta * c[co + j]) : c[co + j];
-                                c[co + j] = first && beta == 0f ? alpha * acc : Math.fma(alpha, acc, old);
-                            }
+                            int co = cj + (i0 + s * MR + i) * ldc;
+                            for (int j = 0; j < cols; j++)
+                                c[co + j] = overwrite ? tmp[i * NR + j] * alpha
+                                        : Math.fma(tmp[i * NR + j], alpha, c[co + j] * be);
                         }
                     }
                 }
@@ -180,68 +191,220 @@ public final class CpuGemm {
     }
 
     /**
-     * The micro-kernel: an MR x NR tile of {@code alpha * A B} over depth kc, from packed slivers,
-     * combined into C: when {@code first}, {@code C = alpha*acc + beta*C} (C not read when beta is
-     * 0); otherwise {@code C += alpha*acc}.
+     * The micro-kernel: an MR x NR tile {@code acc} of {@code A B} over depth kc, from packed
+     * slivers (A: MR floats per depth step, B: NR), combined into C as {@code C = alpha*acc} when
+     * {@code overwrite}, else {@code C = alpha*acc + beta*C}.
      */
     private static void kernel(int kc, float[] a, int ai, float[] b, int bi,
-                               float[] c, int ci, int ldc, float alpha, float beta, boolean first) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int bo = bi + p * NR, ao = ai + p * MR;
-            FloatVector b0 = FloatVector.fromArray(S, b, bo);
-            FloatVector b1 = FloatVector.fromArray(S, b, bo + VL);
-            FloatVector av = FloatVector.broadcast(S, a[ao]);
-            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ao + 1]);
-            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ao + 2]);
-            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ao + 3]);
-            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[ao + 4]);
-            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[ao + 5]);
-            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-        }
-        store(c, ci, c00, c01, alpha, beta, first);
-        store(c, ci + ldc, c10, c11, alpha, beta, first);
-        store(c, ci + 2 * ldc, c20, c21, alpha, beta, first);
-        store(c, ci + 3 * ldc, c30, c31, alpha, beta, first);
-        store(c, ci + 4 * ldc, c40, c41, alpha, beta, first);
-        store(c, ci + 5 * ldc, c50, c51, alpha, beta, first);
+                               float[] c, int ci, int ldc, float alpha, float beta, boolean overwrite) {
+        if (MR == 12) kernel12x2(kc, a, ai, b, bi, c, ci, ldc, alpha, beta, overwrite);
+        else kernel4x2(kc, a, ai, b, bi, c, ci, ldc, alpha, beta, overwrite);
     }
 
-    private static void store(float[] c, int ci, FloatVector v0, FloatVector v1, float alpha, float beta, boolean first) {
-        if (first && beta == 0f) {
-            if (alpha != 1f) {
-                v0 = v0.mul(alpha);
-                v1 = v1.mul(alpha);
-            }
-            v0.intoArray(c, ci);
-            v1.intoArray(c, ci + VL);
-            return;
+    /** 12 rows x NR columns; see {@link #kernel}. */
+    private static void kernel12x2(int kc, float[] a, int ai, float[] b, int bi,
+                                   float[] c, int ci, int ldc, float alpha, float beta, boolean overwrite) {
+        FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
+        FloatVector c010 = FloatVector.zero(S), c011 = FloatVector.zero(S);
+        FloatVector c020 = FloatVector.zero(S), c021 = FloatVector.zero(S);
+        FloatVector c030 = FloatVector.zero(S), c031 = FloatVector.zero(S);
+        FloatVector c040 = FloatVector.zero(S), c041 = FloatVector.zero(S);
+        FloatVector c050 = FloatVector.zero(S), c051 = FloatVector.zero(S);
+        FloatVector c060 = FloatVector.zero(S), c061 = FloatVector.zero(S);
+        FloatVector c070 = FloatVector.zero(S), c071 = FloatVector.zero(S);
+        FloatVector c080 = FloatVector.zero(S), c081 = FloatVector.zero(S);
+        FloatVector c090 = FloatVector.zero(S), c091 = FloatVector.zero(S);
+        FloatVector c100 = FloatVector.zero(S), c101 = FloatVector.zero(S);
+        FloatVector c110 = FloatVector.zero(S), c111 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bo = bi + p * NR, ao = ai + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo), b1 = FloatVector.fromArray(S, b, bo + VL);
+            FloatVector a00 = FloatVector.broadcast(S, a[ao + 0]);
+            FloatVector a01 = FloatVector.broadcast(S, a[ao + 1]);
+            FloatVector a02 = FloatVector.broadcast(S, a[ao + 2]);
+            FloatVector a03 = FloatVector.broadcast(S, a[ao + 3]);
+            FloatVector a04 = FloatVector.broadcast(S, a[ao + 4]);
+            FloatVector a05 = FloatVector.broadcast(S, a[ao + 5]);
+            FloatVector a06 = FloatVector.broadcast(S, a[ao + 6]);
+            FloatVector a07 = FloatVector.broadcast(S, a[ao + 7]);
+            FloatVector a08 = FloatVector.broadcast(S, a[ao + 8]);
+            FloatVector a09 = FloatVector.broadcast(S, a[ao + 9]);
+            FloatVector a10 = FloatVector.broadcast(S, a[ao + 10]);
+            FloatVector a11 = FloatVector.broadcast(S, a[ao + 11]);
+            c000 = b0.fma(a00, c000); c001 = b1.fma(a00, c001);
+            c010 = b0.fma(a01, c010); c011 = b1.fma(a01, c011);
+            c020 = b0.fma(a02, c020); c021 = b1.fma(a02, c021);
+            c030 = b0.fma(a03, c030); c031 = b1.fma(a03, c031);
+            c040 = b0.fma(a04, c040); c041 = b1.fma(a04, c041);
+            c050 = b0.fma(a05, c050); c051 = b1.fma(a05, c051);
+            c060 = b0.fma(a06, c060); c061 = b1.fma(a06, c061);
+            c070 = b0.fma(a07, c070); c071 = b1.fma(a07, c071);
+            c080 = b0.fma(a08, c080); c081 = b1.fma(a08, c081);
+            c090 = b0.fma(a09, c090); c091 = b1.fma(a09, c091);
+            c100 = b0.fma(a10, c100); c101 = b1.fma(a10, c101);
+            c110 = b0.fma(a11, c110); c111 = b1.fma(a11, c111);
         }
-        FloatVector o0 = FloatVector.fromArray(S, c, ci), o1 = FloatVector.fromArray(S, c, ci + VL);
-        if (first && beta != 1f) {
-            o0 = o0.mul(beta);
-            o1 = o1.mul(beta);
-        }
+        // Written out row by row: a helper method taking vectors would box them.
         FloatVector av = FloatVector.broadcast(S, alpha);
-        v0.fma(av, o0).intoArray(c, ci);
-        v1.fma(av, o1).intoArray(c, ci + VL);
+        if (overwrite) {
+            int o00 = ci;
+            c000.mul(av).intoArray(c, o00);
+            c001.mul(av).intoArray(c, o00 + VL);
+            int o01 = ci + ldc;
+            c010.mul(av).intoArray(c, o01);
+            c011.mul(av).intoArray(c, o01 + VL);
+            int o02 = ci + 2 * ldc;
+            c020.mul(av).intoArray(c, o02);
+            c021.mul(av).intoArray(c, o02 + VL);
+            int o03 = ci + 3 * ldc;
+            c030.mul(av).intoArray(c, o03);
+            c031.mul(av).intoArray(c, o03 + VL);
+            int o04 = ci + 4 * ldc;
+            c040.mul(av).intoArray(c, o04);
+            c041.mul(av).intoArray(c, o04 + VL);
+            int o05 = ci + 5 * ldc;
+            c050.mul(av).intoArray(c, o05);
+            c051.mul(av).intoArray(c, o05 + VL);
+            int o06 = ci + 6 * ldc;
+            c060.mul(av).intoArray(c, o06);
+            c061.mul(av).intoArray(c, o06 + VL);
+            int o07 = ci + 7 * ldc;
+            c070.mul(av).intoArray(c, o07);
+            c071.mul(av).intoArray(c, o07 + VL);
+            int o08 = ci + 8 * ldc;
+            c080.mul(av).intoArray(c, o08);
+            c081.mul(av).intoArray(c, o08 + VL);
+            int o09 = ci + 9 * ldc;
+            c090.mul(av).intoArray(c, o09);
+            c091.mul(av).intoArray(c, o09 + VL);
+            int o10 = ci + 10 * ldc;
+            c100.mul(av).intoArray(c, o10);
+            c101.mul(av).intoArray(c, o10 + VL);
+            int o11 = ci + 11 * ldc;
+            c110.mul(av).intoArray(c, o11);
+            c111.mul(av).intoArray(c, o11 + VL);
+        } else {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            int o00 = ci;
+            c000.fma(av, FloatVector.fromArray(S, c, o00).mul(bv)).intoArray(c, o00);
+            c001.fma(av, FloatVector.fromArray(S, c, o00 + VL).mul(bv)).intoArray(c, o00 + VL);
+            int o01 = ci + ldc;
+            c010.fma(av, FloatVector.fromArray(S, c, o01).mul(bv)).intoArray(c, o01);
+            c011.fma(av, FloatVector.fromArray(S, c, o01 + VL).mul(bv)).intoArray(c, o01 + VL);
+            int o02 = ci + 2 * ldc;
+            c020.fma(av, FloatVector.fromArray(S, c, o02).mul(bv)).intoArray(c, o02);
+            c021.fma(av, FloatVector.fromArray(S, c, o02 + VL).mul(bv)).intoArray(c, o02 + VL);
+            int o03 = ci + 3 * ldc;
+            c030.fma(av, FloatVector.fromArray(S, c, o03).mul(bv)).intoArray(c, o03);
+            c031.fma(av, FloatVector.fromArray(S, c, o03 + VL).mul(bv)).intoArray(c, o03 + VL);
+            int o04 = ci + 4 * ldc;
+            c040.fma(av, FloatVector.fromArray(S, c, o04).mul(bv)).intoArray(c, o04);
+            c041.fma(av, FloatVector.fromArray(S, c, o04 + VL).mul(bv)).intoArray(c, o04 + VL);
+            int o05 = ci + 5 * ldc;
+            c050.fma(av, FloatVector.fromArray(S, c, o05).mul(bv)).intoArray(c, o05);
+            c051.fma(av, FloatVector.fromArray(S, c, o05 + VL).mul(bv)).intoArray(c, o05 + VL);
+            int o06 = ci + 6 * ldc;
+            c060.fma(av, FloatVector.fromArray(S, c, o06).mul(bv)).intoArray(c, o06);
+            c061.fma(av, FloatVector.fromArray(S, c, o06 + VL).mul(bv)).intoArray(c, o06 + VL);
+            int o07 = ci + 7 * ldc;
+            c070.fma(av, FloatVector.fromArray(S, c, o07).mul(bv)).intoArray(c, o07);
+            c071.fma(av, FloatVector.fromArray(S, c, o07 + VL).mul(bv)).intoArray(c, o07 + VL);
+            int o08 = ci + 8 * ldc;
+            c080.fma(av, FloatVector.fromArray(S, c, o08).mul(bv)).intoArray(c, o08);
+            c081.fma(av, FloatVector.fromArray(S, c, o08 + VL).mul(bv)).intoArray(c, o08 + VL);
+            int o09 = ci + 9 * ldc;
+            c090.fma(av, FloatVector.fromArray(S, c, o09).mul(bv)).intoArray(c, o09);
+            c091.fma(av, FloatVector.fromArray(S, c, o09 + VL).mul(bv)).intoArray(c, o09 + VL);
+            int o10 = ci + 10 * ldc;
+            c100.fma(av, FloatVector.fromArray(S, c, o10).mul(bv)).intoArray(c, o10);
+            c101.fma(av, FloatVector.fromArray(S, c, o10 + VL).mul(bv)).intoArray(c, o10 + VL);
+            int o11 = ci + 11 * ldc;
+            c110.fma(av, FloatVector.fromArray(S, c, o11).mul(bv)).intoArray(c, o11);
+            c111.fma(av, FloatVector.fromArray(S, c, o11 + VL).mul(bv)).intoArray(c, o11 + VL);
+        }
     }
+
+    /** 4 rows x NR columns; see {@link #kernel}. */
+    private static void kernel4x2(int kc, float[] a, int ai, float[] b, int bi,
+                                   float[] c, int ci, int ldc, float alpha, float beta, boolean overwrite) {
+        FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
+        FloatVector c010 = FloatVector.zero(S), c011 = FloatVector.zero(S);
+        FloatVector c020 = FloatVector.zero(S), c021 = FloatVector.zero(S);
+        FloatVector c030 = FloatVector.zero(S), c031 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bo = bi + p * NR, ao = ai + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo), b1 = FloatVector.fromArray(S, b, bo + VL);
+            FloatVector a00 = FloatVector.broadcast(S, a[ao + 0]);
+            FloatVector a01 = FloatVector.broadcast(S, a[ao + 1]);
+            FloatVector a02 = FloatVector.broadcast(S, a[ao + 2]);
+            FloatVector a03 = FloatVector.broadcast(S, a[ao + 3]);
+            c000 = b0.fma(a00, c000); c001 = b1.fma(a00, c001);
+            c010 = b0.fma(a01, c010); c011 = b1.fma(a01, c011);
+            c020 = b0.fma(a02, c020); c021 = b1.fma(a02, c021);
+            c030 = b0.fma(a03, c030); c031 = b1.fma(a03, c031);
+        }
+        // Written out row by row: a helper method taking vectors would box them.
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        if (overwrite) {
+            int o00 = ci;
+            c000.mul(av).intoArray(c, o00);
+            c001.mul(av).intoArray(c, o00 + VL);
+            int o01 = ci + ldc;
+            c010.mul(av).intoArray(c, o01);
+            c011.mul(av).intoArray(c, o01 + VL);
+            int o02 = ci + 2 * ldc;
+            c020.mul(av).intoArray(c, o02);
+            c021.mul(av).intoArray(c, o02 + VL);
+            int o03 = ci + 3 * ldc;
+            c030.mul(av).intoArray(c, o03);
+            c031.mul(av).intoArray(c, o03 + VL);
+        } else {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            int o00 = ci;
+            c000.fma(av, FloatVector.fromArray(S, c, o00).mul(bv)).intoArray(c, o00);
+            c001.fma(av, FloatVector.fromArray(S, c, o00 + VL).mul(bv)).intoArray(c, o00 + VL);
+            int o01 = ci + ldc;
+            c010.fma(av, FloatVector.fromArray(S, c, o01).mul(bv)).intoArray(c, o01);
+            c011.fma(av, FloatVector.fromArray(S, c, o01 + VL).mul(bv)).intoArray(c, o01 + VL);
+            int o02 = ci + 2 * ldc;
+            c020.fma(av, FloatVector.fromArray(S, c, o02).mul(bv)).intoArray(c, o02);
+            c021.fma(av, FloatVector.fromArray(S, c, o02 + VL).mul(bv)).intoArray(c, o02 + VL);
+            int o03 = ci + 3 * ldc;
+            c030.fma(av, FloatVector.fromArray(S, c, o03).mul(bv)).intoArray(c, o03);
+            c031.fma(av, FloatVector.fromArray(S, c, o03 + VL).mul(bv)).intoArray(c, o03 + VL);
+        }
+    }
+
+    /** 1 rows x NR columns; see {@link #kernel}. */
+    private static void kernel1x2(int kc, float[] a, int ai, float[] b, int bi,
+                                   float[] c, int ci, int ldc, float alpha, float beta, boolean overwrite) {
+        FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bo = bi + p * NR, ao = ai + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo), b1 = FloatVector.fromArray(S, b, bo + VL);
+            FloatVector a00 = FloatVector.broadcast(S, a[ao + 0]);
+            c000 = b0.fma(a00, c000); c001 = b1.fma(a00, c001);
+        }
+        // Written out row by row: a helper method taking vectors would box them.
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        if (overwrite) {
+            int o00 = ci;
+            c000.mul(av).intoArray(c, o00);
+            c001.mul(av).intoArray(c, o00 + VL);
+        } else {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            int o00 = ci;
+            c000.fma(av, FloatVector.fromArray(S, c, o00).mul(bv)).intoArray(c, o00);
+            c001.fma(av, FloatVector.fromArray(S, c, o00 + VL).mul(bv)).intoArray(c, o00 + VL);
+        }
+    }
+
 
     // ---- packing -----------------------------------------------------------------------------------
 
     /**
      * Packs rows [i0, i0+rows) and depth [pc, pc+kc) of op(A) into MR-row slivers: element (i, p)
-     * of sliver s goes to {@code ap[s*MR*kc + p*MR + i]}; rows past the end are zero.
+     * of sliver s goes to {@code ap[s*MR*kc + p*MR + i]}; rows past the end are left as they are.
      */
     private static void packA(boolean transA, float[] a, int base, int lda, int i0, int rows, int pc, int kc, float[] ap) {
         for (int s = 0; s * MR < rows; s++) {
@@ -259,10 +422,6 @@ public final class CpuGemm {
                     int d = dst + p * MR;
                     for (int i = 0; i < r; i++) ap[d + i] = a[src + i];
                 }
-            }
-            if (r < MR) {
-                for (int p = 0; p < kc; p++)
-                    for (int i = r; i < MR; i++) ap[dst + p * MR + i] = 0f;
             }
         }
     }
