@@ -87,6 +87,15 @@ public final class RelPositionMultiHeadedAttention extends Module {
         } else {
             attn = F.softmax(scores, -1);
         }
+        if (tracing()) {
+            note("q (N,T1,H,d_k)", q);
+            note("k (N,H,T2,d_k)", k);
+            note("v (N,H,T2,d_k)", v);
+            note("p = linear_pos(pos_emb) (1,H,R,d_k)", p);
+            note("content term (q+u) k^T (N,H,T1,T2)", ac);
+            note("position term (q+v) p^T (N,H,T1,T2)", bd);
+            note("weights softmax(scores) (N,H,T1,T2)", attn);
+        }
         Tensor x = dropout.forward(attn).matmul(v);                           // (N, H, T1, d_k)
         Tensor out = linearOut.forward(x.transpose(1, 2).reshape(n, t1, dModel));
         return traced(out, query, key, value, posEmb);
@@ -142,5 +151,14 @@ public final class RelPositionMultiHeadedAttention extends Module {
     @Override
     protected String extraRepr() {
         return "heads=" + heads + ", d_model=" + dModel + ", variant=" + variant.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Override
+    public String math() {
+        return "q, k, v = linear_q(x), linear_k(x), linear_v(x), split into " + heads + " heads of d_k = " + dK
+                + "\np = linear_pos(pos_emb) (no bias); u = pos_bias_u, v = pos_bias_v (heads, d_k)"
+                + "\nscores = ((q + u) k^T + (q + v) p^T" + (variant == RelPositionalEncoding.Variant.ESPNET ? ", rel_shifted" : "")
+                + ") / sqrt(d_k); weights = softmax(scores), 0 where masked"
+                + "\nout = linear_out(concat_heads(weights v))";
     }
 }
