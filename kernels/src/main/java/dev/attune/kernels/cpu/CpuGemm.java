@@ -25,7 +25,7 @@ public final class CpuGemm {
             ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_256;
     private static final int VL = S.length();
     /** Micro-tile: MR rows by NR = 2 vectors of columns (12 x 32 with AVX-512, 4 x 16 with AVX2). */
-    static final int MR = VL >= 16 ? 12 : 4;
+    static final int MR = VL >= 16 ? 12 : Integer.getInteger("gemm.mr8", 6);
     static final int NR = 2 * VL;
     /** Depth of a packed block: a KC x NR sliver of B is 16 KiB (AVX2) or 32 KiB (AVX-512). */
     static final int KC = Integer.getInteger("gemm.kc", 256);
@@ -88,15 +88,11 @@ public final class CpuGemm {
             for (int js0 = 0; js0 < nSlivers; js0 += chunkSlivers) {
                 int js = Math.min(chunkSlivers, nSlivers - js0);
                 int j0 = js0 * NR, nc = Math.min(n - j0, js * NR);
-                // Work split: (batch, row block, column block) tasks; enough for every thread, and a
-                // multiple of the thread count when there are few.
-                int rb = (m + MC_MAX - 1) / MC_MAX;
-                if (g * rb < 4 * threads && (g * rb) % threads != 0) {
-                    int want = ((g * rb + threads - 1) / threads) * threads;
-                    rb = Math.min(mSlivers, (want + g - 1) / g);
-                }
-                int mc = ((m + rb - 1) / rb + MR - 1) / MR * MR;
-                rb = (m + mc - 1) / mc;
+                // Work split: (batch, row range, column range) tasks. Row ranges are whole MR-row
+                // slivers, at most about MC_MAX rows, and as many as make the task count a multiple
+                // of the thread count (static partition: equal tasks give equal work).
+                int rb = Math.max(1, (m + MC_MAX - 1) / MC_MAX);
+                while ((g * rb) % threads != 0 && rb < mSlivers) rb++;
                 int cb = g * rb >= threads ? 1 : Math.min(js, (threads + g * rb - 1) / (g * rb));
                 int rowBlocks = rb, colBlocks = cb, pFirst = p0;
                 int bBatchFloats = js * NR * k;
@@ -121,7 +117,8 @@ public final class CpuGemm {
                     for (int task = t0; task < t1; task++) {
                         int q = task / (rowBlocks * colBlocks), rem = task % (rowBlocks * colBlocks);
                         int r = rem / colBlocks, cbi = rem % colBlocks;
-                        int i0 = r * mc, mRows = Math.min(mc, m - i0);
+                        int i0 = (int) ((long) mSlivers * r / rowBlocks) * MR;
+                        int mRows = Math.min(m, (int) ((long) mSlivers * (r + 1) / rowBlocks) * MR) - i0;
                         int s0 = (int) ((long) js * cbi / colBlocks), s1 = (int) ((long) js * (cbi + 1) / colBlocks);
                         int p = pFirst + q;
                         float[] bp = sharedBp;
@@ -202,6 +199,7 @@ public final class CpuGemm {
     private static void kernel(int kc, float[] a, int ai, float[] b, int bi,
                                float[] c, int ci, int ldc, float alpha, float beta, boolean overwrite) {
         if (MR == 12) kernel12x2(kc, a, ai, b, bi, c, ci, ldc, alpha, beta, overwrite);
+        else if (MR == 6) kernel6x2(kc, a, ai, b, bi, c, ci, ldc, alpha, beta, overwrite);
         else kernel4x2(kc, a, ai, b, bi, c, ci, ldc, alpha, beta, overwrite);
     }
 
@@ -329,6 +327,79 @@ public final class CpuGemm {
             int o11 = ci + 11 * ldc;
             c110.fma(av, FloatVector.fromArray(S, c, o11).mul(bv)).intoArray(c, o11);
             c111.fma(av, FloatVector.fromArray(S, c, o11 + VL).mul(bv)).intoArray(c, o11 + VL);
+        }
+    }
+
+    /** 6 rows x NR columns; see {@link #kernel}. */
+    private static void kernel6x2(int kc, float[] a, int ai, float[] b, int bi,
+                                   float[] c, int ci, int ldc, float alpha, float beta, boolean overwrite) {
+        FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
+        FloatVector c010 = FloatVector.zero(S), c011 = FloatVector.zero(S);
+        FloatVector c020 = FloatVector.zero(S), c021 = FloatVector.zero(S);
+        FloatVector c030 = FloatVector.zero(S), c031 = FloatVector.zero(S);
+        FloatVector c040 = FloatVector.zero(S), c041 = FloatVector.zero(S);
+        FloatVector c050 = FloatVector.zero(S), c051 = FloatVector.zero(S);
+        // Touch the C tile now, so its cache misses overlap the loop instead of the stores.
+        float touch = 0f;
+        for (int r = 0, o = ci; r < 6; r++, o += ldc) touch += c[o] + c[o + VL] + c[o + NR - 1];
+        if (touch == SENTINEL) sink++;
+        for (int p = 0; p < kc; p++) {
+            int bo = bi + p * NR, ao = ai + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo), b1 = FloatVector.fromArray(S, b, bo + VL);
+            FloatVector a00 = FloatVector.broadcast(S, a[ao + 0]);
+            FloatVector a01 = FloatVector.broadcast(S, a[ao + 1]);
+            FloatVector a02 = FloatVector.broadcast(S, a[ao + 2]);
+            FloatVector a03 = FloatVector.broadcast(S, a[ao + 3]);
+            FloatVector a04 = FloatVector.broadcast(S, a[ao + 4]);
+            FloatVector a05 = FloatVector.broadcast(S, a[ao + 5]);
+            c000 = b0.fma(a00, c000); c001 = b1.fma(a00, c001);
+            c010 = b0.fma(a01, c010); c011 = b1.fma(a01, c011);
+            c020 = b0.fma(a02, c020); c021 = b1.fma(a02, c021);
+            c030 = b0.fma(a03, c030); c031 = b1.fma(a03, c031);
+            c040 = b0.fma(a04, c040); c041 = b1.fma(a04, c041);
+            c050 = b0.fma(a05, c050); c051 = b1.fma(a05, c051);
+        }
+        // Written out row by row: a helper method taking vectors would box them.
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        if (overwrite) {
+            int o00 = ci;
+            c000.mul(av).intoArray(c, o00);
+            c001.mul(av).intoArray(c, o00 + VL);
+            int o01 = ci + ldc;
+            c010.mul(av).intoArray(c, o01);
+            c011.mul(av).intoArray(c, o01 + VL);
+            int o02 = ci + 2 * ldc;
+            c020.mul(av).intoArray(c, o02);
+            c021.mul(av).intoArray(c, o02 + VL);
+            int o03 = ci + 3 * ldc;
+            c030.mul(av).intoArray(c, o03);
+            c031.mul(av).intoArray(c, o03 + VL);
+            int o04 = ci + 4 * ldc;
+            c040.mul(av).intoArray(c, o04);
+            c041.mul(av).intoArray(c, o04 + VL);
+            int o05 = ci + 5 * ldc;
+            c050.mul(av).intoArray(c, o05);
+            c051.mul(av).intoArray(c, o05 + VL);
+        } else {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            int o00 = ci;
+            c000.fma(av, FloatVector.fromArray(S, c, o00).mul(bv)).intoArray(c, o00);
+            c001.fma(av, FloatVector.fromArray(S, c, o00 + VL).mul(bv)).intoArray(c, o00 + VL);
+            int o01 = ci + ldc;
+            c010.fma(av, FloatVector.fromArray(S, c, o01).mul(bv)).intoArray(c, o01);
+            c011.fma(av, FloatVector.fromArray(S, c, o01 + VL).mul(bv)).intoArray(c, o01 + VL);
+            int o02 = ci + 2 * ldc;
+            c020.fma(av, FloatVector.fromArray(S, c, o02).mul(bv)).intoArray(c, o02);
+            c021.fma(av, FloatVector.fromArray(S, c, o02 + VL).mul(bv)).intoArray(c, o02 + VL);
+            int o03 = ci + 3 * ldc;
+            c030.fma(av, FloatVector.fromArray(S, c, o03).mul(bv)).intoArray(c, o03);
+            c031.fma(av, FloatVector.fromArray(S, c, o03 + VL).mul(bv)).intoArray(c, o03 + VL);
+            int o04 = ci + 4 * ldc;
+            c040.fma(av, FloatVector.fromArray(S, c, o04).mul(bv)).intoArray(c, o04);
+            c041.fma(av, FloatVector.fromArray(S, c, o04 + VL).mul(bv)).intoArray(c, o04 + VL);
+            int o05 = ci + 5 * ldc;
+            c050.fma(av, FloatVector.fromArray(S, c, o05).mul(bv)).intoArray(c, o05);
+            c051.fma(av, FloatVector.fromArray(S, c, o05 + VL).mul(bv)).intoArray(c, o05 + VL);
         }
     }
 
