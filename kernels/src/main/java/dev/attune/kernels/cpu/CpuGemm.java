@@ -8,29 +8,34 @@ import jdk.incubator.vector.VectorSpecies;
  * Single-precision batched matrix multiply on the CPU:
  * {@code C_p = alpha * op(A_p) op(B_p) + beta * C_p} for {@code p < batch}, row-major, with
  * {@code op(A_p)} (m, k), {@code op(B_p)} (k, n), {@code C_p} (m, n) (see {@code Backend.gemm}).
+ * As in BLAS, beta == 0 never reads C, and alpha == 0 or k == 0 only scales C.
  *
- * <p>Blocking (GotoBLAS/BLIS style): B is packed once per call into slivers of {@code NR}
- * columns, {@code KC} deep, so a (KC x NR) sliver fits in the L1 cache; each thread packs its
- * (MC x KC) block of A into slivers of {@code MR} rows, which stays in L2, and streams the B
- * slivers (from L2/L3) through an MR x NR register-blocked FMA micro-kernel whose 2*MR vector
- * accumulators are local variables. Packing turns all four transpose cases into one kernel and
- * zero-pads the edges. {@code NR} is two vectors of the preferred species (16 floats on AVX2,
- * 32 on AVX-512). Work is split statically over (batch, row block, column block) tasks, so each
- * C element is computed by one thread with a fixed summation order (k in KC blocks, in order):
- * results are bit-identical run to run, and independent of the thread count. Small products
- * take a plain loop without packing.
+ * <p>Blocking (GotoBLAS/BLIS): op(B) is packed into slivers of NR columns, KC = 256 deep; each
+ * task packs its rows of op(A) (at most MC = 192) into slivers of MR rows for each KC block.
+ * An MR x NR micro-kernel keeps its 2*MR vector accumulators in local variables and does one
+ * FMA per (row, vector) per depth step. MR x NR is 12 x 32 with AVX-512 and 6 x 16 with AVX2
+ * (NR = two vectors of the preferred species; 24 or 12 accumulators fit the 32 or 16 vector
+ * registers). Sizes: a KC x NR sliver of B (32 or 16 KiB) stays in L1 while A slivers stream
+ * over it; the MC x KC block of A (192 KiB) stays in L2; packed B (at most 16 MiB per step)
+ * comes from L2/L3. Packing makes all four transpose cases one kernel; leftover rows use 4- and
+ * 1-row kernels, a right edge narrower than NR goes through a scratch tile.
+ *
+ * <p>Threads: static tasks over (batch, row range, column range), as many as make the count a
+ * multiple of the thread count. Each C element is computed by one thread in a fixed order
+ * (KC blocks in order, k ascending within) that does not depend on the partition, so results
+ * are bit-identical run to run and across thread counts.
+ * Products under 32k multiply-adds take a plain loop without packing.
  */
 public final class CpuGemm {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED.length() >= 8
-            ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_256;
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
-    /** Micro-tile: MR rows by NR = 2 vectors of columns (12 x 32 with AVX-512, 4 x 16 with AVX2). */
-    static final int MR = VL >= 16 ? 12 : Integer.getInteger("gemm.mr8", 6);
+    /** Micro-tile: MR rows by NR = 2 vectors of columns (12 x 32 with AVX-512, 6 x 16 with AVX2). */
+    static final int MR = VL >= 16 ? 12 : 6;
     static final int NR = 2 * VL;
     /** Depth of a packed block: a KC x NR sliver of B is 16 KiB (AVX2) or 32 KiB (AVX-512). */
-    static final int KC = Integer.getInteger("gemm.kc", 256);
+    static final int KC = 256;
     /** Largest row block: an MC x KC block of packed A is 192 KiB. */
-    static final int MC_MAX = Integer.getInteger("gemm.mc", 192);
+    static final int MC_MAX = 192;
     /** Bound on the packed B of one parallel step (floats): 16 MiB. */
     private static final int B_PANEL_LIMIT = 4 << 20;
     /** Below this many multiply-adds per matrix, no packing. */
@@ -45,6 +50,16 @@ public final class CpuGemm {
 
     private CpuGemm() {}
 
+    /**
+     * For each {@code p < batch}: {@code C_p = alpha * op(A_p) op(B_p) + beta * C_p}, where
+     * {@code X_p} starts at {@code xOffset + p * strideX} (a stride of 0 broadcasts), op(A) is
+     * (m, k) stored (m, k) with row stride lda, or (k, m) when transA; op(B) is (k, n) stored
+     * (k, n) with row stride ldb, or (n, k) when transB; C is (m, n) with row stride ldc. Elements
+     * of C outside the m x n windows are not touched.
+     *
+     * @throws IllegalArgumentException on negative sizes or strides, a leading dimension below
+     *         the stored row length, or an operand that does not fit its array
+     */
     public static void sgemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
                              float[] a, int aOffset, int lda, long strideA,
                              float[] b, int bOffset, int ldb, long strideB, float beta,
@@ -175,9 +190,15 @@ public final class CpuGemm {
                     for (; i < rest; i++)
                         kernel1x2(kc, ap, ai + i, bp, bi, c, ci + i * ldc, ldc, alpha, be, overwrite);
                 } else {
-                    // right edge: full tiles into a scratch tile, then the valid part into C
+                    // right edge: full tiles (one vector wide when that suffices) into a scratch
+                    // tile, then the valid part into C
                     for (int s = 0; s * MR < mRows; s++) {
-                        kernel(kc, ap, s * MR * kc, bp, bi, tmp, 0, NR, 1f, 0f, true);
+                        if (cols <= VL) {
+                            if (MR == 12) kernel12x1(kc, ap, s * MR * kc, bp, bi, tmp, 0, NR);
+                            else kernel6x1(kc, ap, s * MR * kc, bp, bi, tmp, 0, NR);
+                        } else {
+                            kernel(kc, ap, s * MR * kc, bp, bi, tmp, 0, NR, 1f, 0f, true);
+                        }
                         int rows = Math.min(MR, mRows - s * MR);
                         for (int i = 0; i < rows; i++) {
                             int co = cj + (i0 + s * MR + i) * ldc;
@@ -480,6 +501,77 @@ public final class CpuGemm {
             c000.fma(av, FloatVector.fromArray(S, c, o00).mul(bv)).intoArray(c, o00);
             c001.fma(av, FloatVector.fromArray(S, c, o00 + VL).mul(bv)).intoArray(c, o00 + VL);
         }
+    }
+
+
+    /** 12 rows x one vector of columns, for a right edge of at most VL columns; written to {@code c} with row stride ldc. */
+    private static void kernel12x1(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c03 = FloatVector.zero(S);
+        FloatVector c04 = FloatVector.zero(S);
+        FloatVector c05 = FloatVector.zero(S);
+        FloatVector c06 = FloatVector.zero(S);
+        FloatVector c07 = FloatVector.zero(S);
+        FloatVector c08 = FloatVector.zero(S);
+        FloatVector c09 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ao = ai + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi + p * NR);
+            c00 = b0.fma(FloatVector.broadcast(S, a[ao + 0]), c00);
+            c01 = b0.fma(FloatVector.broadcast(S, a[ao + 1]), c01);
+            c02 = b0.fma(FloatVector.broadcast(S, a[ao + 2]), c02);
+            c03 = b0.fma(FloatVector.broadcast(S, a[ao + 3]), c03);
+            c04 = b0.fma(FloatVector.broadcast(S, a[ao + 4]), c04);
+            c05 = b0.fma(FloatVector.broadcast(S, a[ao + 5]), c05);
+            c06 = b0.fma(FloatVector.broadcast(S, a[ao + 6]), c06);
+            c07 = b0.fma(FloatVector.broadcast(S, a[ao + 7]), c07);
+            c08 = b0.fma(FloatVector.broadcast(S, a[ao + 8]), c08);
+            c09 = b0.fma(FloatVector.broadcast(S, a[ao + 9]), c09);
+            c10 = b0.fma(FloatVector.broadcast(S, a[ao + 10]), c10);
+            c11 = b0.fma(FloatVector.broadcast(S, a[ao + 11]), c11);
+        }
+        c00.intoArray(c, ci + 0 * ldc);
+        c01.intoArray(c, ci + 1 * ldc);
+        c02.intoArray(c, ci + 2 * ldc);
+        c03.intoArray(c, ci + 3 * ldc);
+        c04.intoArray(c, ci + 4 * ldc);
+        c05.intoArray(c, ci + 5 * ldc);
+        c06.intoArray(c, ci + 6 * ldc);
+        c07.intoArray(c, ci + 7 * ldc);
+        c08.intoArray(c, ci + 8 * ldc);
+        c09.intoArray(c, ci + 9 * ldc);
+        c10.intoArray(c, ci + 10 * ldc);
+        c11.intoArray(c, ci + 11 * ldc);
+    }
+
+    /** 6 rows x one vector of columns, for a right edge of at most VL columns; written to {@code c} with row stride ldc. */
+    private static void kernel6x1(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c03 = FloatVector.zero(S);
+        FloatVector c04 = FloatVector.zero(S);
+        FloatVector c05 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ao = ai + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi + p * NR);
+            c00 = b0.fma(FloatVector.broadcast(S, a[ao + 0]), c00);
+            c01 = b0.fma(FloatVector.broadcast(S, a[ao + 1]), c01);
+            c02 = b0.fma(FloatVector.broadcast(S, a[ao + 2]), c02);
+            c03 = b0.fma(FloatVector.broadcast(S, a[ao + 3]), c03);
+            c04 = b0.fma(FloatVector.broadcast(S, a[ao + 4]), c04);
+            c05 = b0.fma(FloatVector.broadcast(S, a[ao + 5]), c05);
+        }
+        c00.intoArray(c, ci + 0 * ldc);
+        c01.intoArray(c, ci + 1 * ldc);
+        c02.intoArray(c, ci + 2 * ldc);
+        c03.intoArray(c, ci + 3 * ldc);
+        c04.intoArray(c, ci + 4 * ldc);
+        c05.intoArray(c, ci + 5 * ldc);
     }
 
 
