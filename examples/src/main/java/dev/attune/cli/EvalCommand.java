@@ -8,13 +8,7 @@ import picocli.CommandLine.Option;
 
 /** {@code attune eval TASK}: evaluation of a trained model; {@code eval speaker} measures speaker accuracy. */
 @Command(name = "eval", description = "Evaluate a trained model.", synopsisSubcommandLabel = "TASK", subcommands = EvalCommand.Speaker.class)
-final class EvalCommand extends AttuneCommand {
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(out());
-        return 0;
-    }
+final class EvalCommand extends TaskGroupCommand {
 
     /** {@code attune eval speaker}: accuracy of a checkpoint over every labelled utterance of a folder. */
     @Command(name = "speaker", description = "Accuracy of a speaker checkpoint over every utterance in DIR (everything else comes from the checkpoint).")

@@ -14,13 +14,7 @@ import picocli.CommandLine.Option;
 
 /** {@code attune predict TASK}: predictions of a trained model; {@code predict speaker} writes HW4's CSV. */
 @Command(name = "predict", description = "Predict with a trained model.", synopsisSubcommandLabel = "TASK", subcommands = PredictCommand.Speaker.class)
-final class PredictCommand extends AttuneCommand {
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(out());
-        return 0;
-    }
+final class PredictCommand extends TaskGroupCommand {
 
     /**
      * {@code attune predict speaker}: the speaker of every utterance in DIR as HW4's {@code Id,Category}

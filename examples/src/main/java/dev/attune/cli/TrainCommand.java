@@ -14,13 +14,7 @@ import picocli.CommandLine.Option;
 
 /** {@code attune train TASK}: training jobs; {@code train speaker} is the speaker-identification job. */
 @Command(name = "train", description = "Train a model.", synopsisSubcommandLabel = "TASK", subcommands = TrainCommand.Speaker.class)
-final class TrainCommand extends AttuneCommand {
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(out());
-        return 0;
-    }
+final class TrainCommand extends TaskGroupCommand {
 
     /** {@code attune train speaker}: a HW4 classifier on a speaker corpus, checkpoints and curves in {@code --out}. */
     @Command(name = "speaker", description = {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
@@ -18,19 +16,12 @@ import picocli.CommandLine.Command;
 /** Runs the {@code attune} command line in-process and checks what it prints and returns. */
 class MainTest {
 
-    private record Result(int exitCode, String out, String err) {}
-
-    private static Result run(CommandLine cmd, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int code = cmd.execute(args);
-        return new Result(code, out.toString(), err.toString());
+    private static CliRun.Result run(CommandLine cmd, String... args) {
+        return CliRun.run(cmd, args);
     }
 
-    private static Result run(String... args) {
-        return run(Main.newCommandLine(), args);
+    private static CliRun.Result run(String... args) {
+        return CliRun.run(args);
     }
 
     @Test
@@ -41,7 +32,7 @@ class MainTest {
 
     @Test
     void versionPrintsVersionJavaVectorWidthAndThreads() {
-        Result r = run("version");
+        CliRun.Result r = run("version");
         assertEquals(0, r.exitCode(), r.err());
         assertEquals("", r.err());
         String[] lines = r.out().split("\\R");
@@ -55,14 +46,14 @@ class MainTest {
 
     @Test
     void dashDashVersionPrintsTheSame() {
-        Result r = run("--version");
+        CliRun.Result r = run("--version");
         assertEquals(0, r.exitCode(), r.err());
         assertEquals(run("version").out(), r.out());
     }
 
     @Test
     void helpListsEveryCommand() {
-        Result r = run("help");
+        CliRun.Result r = run("help");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().startsWith("Usage: attune"), r.out());
         CommandLine cmd = Main.newCommandLine();
@@ -77,7 +68,7 @@ class MainTest {
 
     @Test
     void noArgumentsPrintsTheUsage() {
-        Result r = run();
+        CliRun.Result r = run();
         assertEquals(0, r.exitCode(), r.err());
         assertEquals(run("help").out(), r.out());
         assertEquals(run("--help").out(), r.out());
@@ -85,7 +76,7 @@ class MainTest {
 
     @Test
     void helpOfOneCommand() {
-        Result r = run("help", "version");
+        CliRun.Result r = run("help", "version");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().startsWith("Usage: attune version"), r.out());
         assertEquals(r.out(), run("version", "--help").out());
@@ -93,7 +84,7 @@ class MainTest {
 
     @Test
     void unknownCommandIsExitCode2WithMessageAndUsage() {
-        Result r = run("nonsense");
+        CliRun.Result r = run("nonsense");
         assertEquals(2, r.exitCode());
         assertEquals("", r.out());
         assertTrue(r.err().startsWith("attune: unknown command 'nonsense'"), r.err());
@@ -102,7 +93,7 @@ class MainTest {
 
     @Test
     void misspelledCommandGetsASuggestion() {
-        Result r = run("versoin");
+        CliRun.Result r = run("versoin");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("Did you mean: version?"), r.err());
     }
@@ -116,14 +107,14 @@ class MainTest {
 
     @Test
     void launcherCommandsAreExplained() {
-        Result r = run("test");
+        CliRun.Result r = run("test");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("run ./attune test"), r.err());
     }
 
     @Test
     void unknownOptionOfASubcommandIsExitCode2() {
-        Result r = run("version", "--bogus");
+        CliRun.Result r = run("version", "--bogus");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().startsWith("attune version: Unknown option: '--bogus'"), r.err());
         assertTrue(r.err().contains("Usage: attune version"), r.err());
@@ -141,7 +132,7 @@ class MainTest {
     void aFailingCommandPrintsItsMessageAndExits1() {
         CommandLine cmd = Main.newCommandLine();
         cmd.addSubcommand(new Boom());
-        Result r = run(cmd, "boom");
+        CliRun.Result r = run(cmd, "boom");
         assertEquals(1, r.exitCode());
         assertEquals("", r.out());
         assertTrue(r.err().startsWith("attune boom: boom: expected a (2, 3) tensor, got (3, 2)"), r.err());

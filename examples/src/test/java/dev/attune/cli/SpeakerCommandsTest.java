@@ -4,31 +4,22 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** train, eval and predict speaker in-process on a 120-file FSDD subset copied to a temporary folder. */
 class SpeakerCommandsTest {
-    private record Run(int code, String out, String err) {}
 
     @TempDir
     static Path tmp;
     static Path subset, run;
 
-    private static Run run(String... args) {
-        CommandLine cmd = Main.newCommandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int code = cmd.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun.Result run(String... args) {
+        return CliRun.run(args);
     }
 
     @BeforeAll
@@ -54,21 +45,21 @@ class SpeakerCommandsTest {
 
     @Test
     void trainEvalPredict() throws IOException {
-        Run t = run("train", "speaker", "--data", subset.toString(), "--model", "hw4-simple", "--steps", "6", "--batch", "8",
+        CliRun.Result t = run("train", "speaker", "--data", subset.toString(), "--model", "hw4-simple", "--steps", "6", "--batch", "8",
                 "--valid-every", "3", "--out", run.toString());
-        assertEquals(0, t.code(), t.err());
+        assertEquals(0, t.exitCode(), t.err());
         assertTrue(t.err().contains("6 speakers, 108 training and 12 validation utterances"), t.err());
         assertTrue(t.out().matches("(?s).*validation accuracy: \\d\\.\\d{4} \\(\\d+/12\\)\\s*"), t.out());
         assertTrue(Files.isRegularFile(run.resolve("best.safetensors")) && Files.isRegularFile(run.resolve("curves.png")));
 
         Path last = run.resolve("last.safetensors");
-        Run e = run("eval", "speaker", "--checkpoint", last.toString(), "--data", subset.toString());
-        assertEquals(0, e.code(), e.err());
+        CliRun.Result e = run("eval", "speaker", "--checkpoint", last.toString(), "--data", subset.toString());
+        assertEquals(0, e.exitCode(), e.err());
         assertTrue(e.out().matches("accuracy: \\d\\.\\d{4} \\(\\d+/120\\)\\s*"), e.out());
 
         Path csv = tmp.resolve("out").resolve("predictions.csv");
-        Run p = run("predict", "speaker", "--checkpoint", last.toString(), "--data", subset.toString(), "--out", csv.toString());
-        assertEquals(0, p.code(), p.err());
+        CliRun.Result p = run("predict", "speaker", "--checkpoint", last.toString(), "--data", subset.toString(), "--out", csv.toString());
+        assertEquals(0, p.exitCode(), p.err());
         List<String> lines = Files.readAllLines(csv);
         assertEquals("Id,Category", lines.get(0));
         assertEquals(121, lines.size());
@@ -80,22 +71,22 @@ class SpeakerCommandsTest {
         Path ck = run.resolve("best.safetensors");
         if (!Files.isRegularFile(ck)) {
             assertEquals(0, run("train", "speaker", "--data", subset.toString(), "--model", "hw4-simple", "--steps", "2", "--batch", "8",
-                    "--out", run.toString()).code());
+                    "--out", run.toString()).exitCode());
         }
         Path other = Files.createDirectories(tmp.resolve("other"));
         Files.copy(subset.resolve("0_theo_11.wav"), other.resolve("0_zed_1.wav"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.copy(subset.resolve("1_theo_11.wav"), other.resolve("1_theo_11.wav"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Run e = run("eval", "speaker", "--checkpoint", ck.toString(), "--data", other.toString());
-        assertEquals(1, e.code());
+        CliRun.Result e = run("eval", "speaker", "--checkpoint", ck.toString(), "--data", other.toString());
+        assertEquals(1, e.exitCode());
         assertTrue(e.err().contains("speakers unknown to the checkpoint: zed"), e.err());
 
-        Run notCk = run("eval", "speaker", "--checkpoint", subset.resolve("0_theo_11.wav").toString(), "--data", other.toString());
-        assertEquals(1, notCk.code());
-        Run badModel = run("train", "speaker", "--data", subset.toString(), "--model", "hw5", "--out", tmp.resolve("x").toString());
-        assertEquals(1, badModel.code());
+        CliRun.Result notCk = run("eval", "speaker", "--checkpoint", subset.resolve("0_theo_11.wav").toString(), "--data", other.toString());
+        assertEquals(1, notCk.exitCode());
+        CliRun.Result badModel = run("train", "speaker", "--data", subset.toString(), "--model", "hw5", "--out", tmp.resolve("x").toString());
+        assertEquals(1, badModel.exitCode());
         assertTrue(badModel.err().contains("unknown model 'hw5'"), badModel.err());
-        Run an4 = run("eval", "speaker", "--checkpoint", ck.toString(), "--data", other.toString(), "--format", "an4");
-        assertEquals(1, an4.code());
+        CliRun.Result an4 = run("eval", "speaker", "--checkpoint", ck.toString(), "--data", other.toString(), "--format", "an4");
+        assertEquals(1, an4.exitCode());
         assertTrue(an4.err().contains("the checkpoint reads fbank features, but an4 data gives sphinx-mfc"), an4.err());
     }
 }
