@@ -291,6 +291,60 @@ public final class F {
         return result;
     }
 
+    // ---- attention -----------------------------------------------------------------------------------
+
+    /**
+     * Scaled dot-product attention over N*H independent heads, with the optional relative-position
+     * term of Conformer attention and a key padding mask:
+     * <pre>
+     *   S = scale * (q k^T + qPos pos^T)        q, qPos (N, H, Tq, d); k, v (N, H, Tk, d); pos (1 or N, H, Tk, d)
+     *   S[.., j] = -inf where keyPadding[n, j]  keyPadding (N, Tk) bool, true = padded key
+     *   A = softmax_j(S), 0 on rows whose keys are all padded
+     *   out = dropout(A) v                       (N, H, Tq, d)
+     * </pre>
+     * {@code qPos} and {@code pos} come together or are both null; {@code keyPadding} may be null;
+     * dropout with probability {@code dropoutP} draws its mask from {@code generator} (unused when p = 0).
+     */
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor qPos, Tensor pos, Tensor keyPadding, float scale,
+                                   float dropoutP, Generator generator) {
+        checkAttention(q, k, v, qPos, pos, keyPadding);
+        Tensor scores = q.matmul(k.transpose(-2, -1));
+        if (qPos != null) scores = scores.add(qPos.matmul(pos.transpose(-2, -1)));
+        scores = scores.mul(scale);
+        Tensor weights;
+        if (keyPadding != null) {
+            Tensor padded = keyPadding.reshape(q.size(0), 1, 1, k.size(2));
+            weights = softmax(scores.maskedFill(padded, Float.NEGATIVE_INFINITY), -1).maskedFill(padded, 0f);
+        } else {
+            weights = softmax(scores, -1);
+        }
+        return dropout(weights, dropoutP, true, generator).matmul(v);
+    }
+
+    private static void checkAttention(Tensor q, Tensor k, Tensor v, Tensor qPos, Tensor pos, Tensor keyPadding) {
+        Shapes.checkRank("attention", "q", q, 4);
+        Shapes.checkRank("attention", "k", k, 4);
+        Shapes.checkRank("attention", "v", v, 4);
+        int n = q.size(0), h = q.size(1), tq = q.size(2), d = q.size(3), tk = k.size(2);
+        if (!Arrays.equals(k.shape(), new int[] {n, h, tk, d}) || !Arrays.equals(v.shape(), k.shape())) {
+            throw new IllegalArgumentException("attention: k and v must be (N, H, Tk, d) = (" + n + ", " + h + ", Tk, " + d
+                    + ") like q " + Arrays.toString(q.shape()) + ", got k " + Arrays.toString(k.shape()) + ", v " + Arrays.toString(v.shape()));
+        }
+        if ((qPos == null) != (pos == null)) {
+            throw new IllegalArgumentException("attention: qPos and pos come together, got qPos " + (qPos == null ? "null" : "set")
+                    + " and pos " + (pos == null ? "null" : "set"));
+        }
+        if (qPos != null && (!Arrays.equals(qPos.shape(), q.shape()) || pos.dim() != 4 || (pos.size(0) != 1 && pos.size(0) != n)
+                || pos.size(1) != h || pos.size(2) != tk || pos.size(3) != d)) {
+            throw new IllegalArgumentException("attention: qPos must be " + Arrays.toString(q.shape()) + " and pos (1 or " + n + ", " + h
+                    + ", " + tk + ", " + d + "), got " + Arrays.toString(qPos.shape()) + " and " + Arrays.toString(pos.shape()));
+        }
+        if (keyPadding != null && (keyPadding.dtype() != DType.BOOL || !Arrays.equals(keyPadding.shape(), new int[] {n, tk}))) {
+            throw new IllegalArgumentException("attention: keyPadding must be bool (" + n + ", " + tk + "), got "
+                    + keyPadding.dtype().displayName() + " " + Arrays.toString(keyPadding.shape()));
+        }
+    }
+
     // ---- regularisation ------------------------------------------------------------------------------
 
     /**
