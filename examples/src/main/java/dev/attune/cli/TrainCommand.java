@@ -45,6 +45,9 @@ final class TrainCommand extends TaskGroupCommand {
         @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/speaker under the repository).")
         private Path outDir;
 
+        @Option(names = "--spec-augment", description = "Mask training segments with SpecAugment (2 frequency masks up to 8 bins, 2 time masks up to 10 frames).")
+        private boolean specAugment;
+
         @Option(names = "--resume", paramLabel = "FILE", description = "Continue from this checkpoint (e.g. DIR/last.safetensors) up to --steps.")
         private Path resume;
 
@@ -65,7 +68,7 @@ final class TrainCommand extends TaskGroupCommand {
             var valid = new SpeakerTrainer.Data(validFeats, SpeakerData.labels(split.validation(), corpus.speakers()));
             Path out = outDir != null ? outDir : home().resolve("runs").resolve("speaker");
             var options = new SpeakerTrainer.Options(steps, batch, 128, 1e-3, -1, 1.0, validEvery != null ? validEvery : Math.max(1, steps / 10),
-                    seed, out, resume);
+                    seed, out, resume, specAugment ? SpeakerTrainer.SPEC_AUGMENT : null);
             err().printf(Locale.ROOT, "training %s (%s) for %d steps, batch %d%n", preset.name(), preset.describe(), steps, batch);
             var r = new SpeakerTrainer(preset, corpus.speakers(), features, options, err()).train(train, valid);
             out().printf(Locale.ROOT, "trained %d steps in %.1f s (%.1f utterances/s)%n", r.stepsRun(), r.seconds(),

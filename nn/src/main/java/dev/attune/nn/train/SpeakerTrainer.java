@@ -2,6 +2,7 @@ package dev.attune.nn.train;
 
 import dev.attune.nn.Hw4Classifier;
 import dev.attune.nn.Hw4Config;
+import dev.attune.nn.audio.SpecAugment;
 import dev.attune.nn.optim.AdamW;
 import dev.attune.nn.optim.ClipGrad;
 import dev.attune.nn.optim.LrSchedule;
@@ -38,6 +39,13 @@ public final class SpeakerTrainer {
     public static final float PADDING = -20f;
 
     /**
+     * The SpecAugment of {@code train speaker --spec-augment}: two frequency masks of up to 8 of the
+     * 40 bins and two time masks of up to 10 frames (FSDD digits are about 45 frames long), filled
+     * with 0, the mean of normalised features.
+     */
+    public static final SpecAugment SPEC_AUGMENT = new SpecAugment(2, 8, 2, 10, 0f);
+
+    /**
      * @param steps         total optimizer steps (a resumed run continues up to this count)
      * @param batchSize     utterances per step
      * @param segmentLength training crop length (HW4: 128)
@@ -48,9 +56,10 @@ public final class SpeakerTrainer {
      * @param seed          seeds the model's initialisation, dropout, shuffling and crops
      * @param out           folder for best.safetensors, last.safetensors and curves.png; null writes nothing
      * @param resume        a checkpoint to continue from, or null
+     * @param augment       SpecAugment applied to training segments, or null for none
      */
     public record Options(int steps, int batchSize, int segmentLength, double lr, int warmup, double clipNorm, int validEvery, long seed,
-                          Path out, Path resume) {
+                          Path out, Path resume, SpecAugment augment) {
         public Options {
             if (steps <= 0 || batchSize <= 0 || segmentLength <= 0 || validEvery <= 0) {
                 throw new IllegalArgumentException("SpeakerTrainer.Options: steps, batch size, segment length and validEvery must be positive, got "
@@ -63,23 +72,27 @@ public final class SpeakerTrainer {
 
         /** HW4's settings (batch 32, crop 128, lr 1e-3, automatic warm-up, clip 1.0) for {@code steps} steps, validating 10 times. */
         public static Options hw4(int steps, long seed, Path out) {
-            return new Options(steps, 32, 128, 1e-3, -1, 1.0, Math.max(1, steps / 10), seed, out, null);
+            return new Options(steps, 32, 128, 1e-3, -1, 1.0, Math.max(1, steps / 10), seed, out, null, null);
         }
 
         public Options withBatchSize(int b) {
-            return new Options(steps, b, segmentLength, lr, warmup, clipNorm, validEvery, seed, out, resume);
+            return new Options(steps, b, segmentLength, lr, warmup, clipNorm, validEvery, seed, out, resume, augment);
         }
 
         public Options withLr(double v, int warm) {
-            return new Options(steps, batchSize, segmentLength, v, warm, clipNorm, validEvery, seed, out, resume);
+            return new Options(steps, batchSize, segmentLength, v, warm, clipNorm, validEvery, seed, out, resume, augment);
         }
 
         public Options withValidEvery(int n) {
-            return new Options(steps, batchSize, segmentLength, lr, warmup, clipNorm, n, seed, out, resume);
+            return new Options(steps, batchSize, segmentLength, lr, warmup, clipNorm, n, seed, out, resume, augment);
         }
 
         public Options withResume(Path checkpoint) {
-            return new Options(steps, batchSize, segmentLength, lr, warmup, clipNorm, validEvery, seed, out, checkpoint);
+            return new Options(steps, batchSize, segmentLength, lr, warmup, clipNorm, validEvery, seed, out, checkpoint, augment);
+        }
+
+        public Options withSpecAugment(SpecAugment a) {
+            return new Options(steps, batchSize, segmentLength, lr, warmup, clipNorm, validEvery, seed, out, resume, a);
         }
 
         /** The warm-up actually used. */
@@ -183,7 +196,7 @@ public final class SpeakerTrainer {
         LrSchedule schedule = LrSchedule.cosineWithWarmup(options.warmupSteps(), options.steps());
         // a resumed run draws a fresh, step-dependent stream of shuffles and crops
         SegmentLoader loader = new SegmentLoader(train.features(), train.labels(), options.batchSize(), options.segmentLength(), PADDING,
-                true, new Generator(options.seed() * 31 + step + 1));
+                true, new Generator(options.seed() * 31 + step + 1), options.augment());
 
         int startStep = step;
         List<Point> curve = new ArrayList<>();

@@ -51,7 +51,7 @@ class SpeakerTrainerTest {
     @Test
     void aFewStepsLowerTheLossAndWriteCheckpointsAndCurves() throws IOException {
         SpeakerTrainer.Data train = synthetic(8, 1), valid = synthetic(4, 2);
-        var opts = new SpeakerTrainer.Options(12, 8, 128, 3e-3, 0, 1.0, 6, 7, dir, null);
+        var opts = new SpeakerTrainer.Options(12, 8, 128, 3e-3, 0, 1.0, 6, 7, dir, null, null);
         StringWriter progress = new StringWriter();
         var r = new SpeakerTrainer(tiny(), List.of("a", "b", "c"), FEATURES, opts, new PrintWriter(progress)).train(train, valid);
         assertEquals(2, r.curve().size());
@@ -72,11 +72,11 @@ class SpeakerTrainerTest {
 
         // resume to 18 steps: continues from step 12
         var resumed = new SpeakerTrainer(tiny(), List.of("a", "b", "c"), FEATURES,
-                new SpeakerTrainer.Options(18, 8, 128, 3e-3, 0, 1.0, 6, 7, dir, dir.resolve("last.safetensors")), null).train(train, valid);
+                new SpeakerTrainer.Options(18, 8, 128, 3e-3, 0, 1.0, 6, 7, dir, dir.resolve("last.safetensors"), null), null).train(train, valid);
         assertEquals(6, resumed.stepsRun());
         assertEquals(18, SpeakerCheckpoint.load(dir.resolve("last.safetensors")).step());
         var wrong = new SpeakerTrainer(tiny(), List.of("a", "b", "x"), FEATURES,
-                new SpeakerTrainer.Options(20, 8, 128, 3e-3, 0, 1.0, 6, 7, null, dir.resolve("last.safetensors")), null);
+                new SpeakerTrainer.Options(20, 8, 128, 3e-3, 0, 1.0, 6, 7, null, dir.resolve("last.safetensors"), null), null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> wrong.train(train, valid));
         assertTrue(e.getMessage().contains("trained on speakers [a, b, c]"), e.getMessage());
     }
@@ -104,7 +104,7 @@ class SpeakerTrainerTest {
         for (float[][] raw : new FeatureExtractor(FbankOptions.DEFAULTS, false).extractAll(picked, 2)) feats.add(FEATURES.normalise(raw));
         int[] labels = picked.stream().mapToInt(u -> speakers.indexOf(u.speaker())).toArray();
         SpeakerTrainer.Data data = new SpeakerTrainer.Data(feats, labels);
-        var opts = new SpeakerTrainer.Options(150, 6, 128, 3e-3, 10, 1.0, 25, 11, null, null);
+        var opts = new SpeakerTrainer.Options(150, 6, 128, 3e-3, 10, 1.0, 25, 11, null, null, null);
         var r = new SpeakerTrainer(tiny(), speakers, FEATURES, opts, null).train(data, data);
         assertEquals(6, speakers.size());
         assertEquals(1.0, r.best().value(), "curve " + r.curve());
