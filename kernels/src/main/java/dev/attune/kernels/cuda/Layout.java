@@ -14,8 +14,8 @@ final class Layout {
 
     static int[] of(String op, int[] shape, int[]... strides) {
         int rank = shape.length;
-        int[] sh = new int[rank];
-        int[][] st = new int[strides.length][rank];
+        int[] sh = new int[Math.max(rank, 1)];
+        int[][] st = new int[strides.length][Math.max(rank, 1)];
         int r = 0;
         for (int d = 0; d < rank; d++) {
             if (shape[d] == 1) continue;
@@ -28,10 +28,10 @@ final class Layout {
             for (int q = 0; q < strides.length; q++) st[q][r] = strides[q][d];
             r++;
         }
-        if (r == 0) {
+        if (r == 0) {  // one element: a rank-1 walk of size 1 with zero strides
             sh[0] = 1;
+            for (int[] q : st) q[0] = 0;
             r = 1;
-            if (rank == 0) sh = new int[] {1};
         }
         if (r > MAX_RANK) {
             throw new IllegalArgumentException("cuda " + op + ": at most " + MAX_RANK + " dims after merging contiguous dims, got "
