@@ -18,8 +18,9 @@ fi
 mkdir -p "$out"
 for src in "${sources[@]}"; do
   name="$(basename "$src" .cu)"
-  # Rebuild only what changed: the .cu is newer than its PTX.
-  if [ "$out/$name.ptx" -nt "$src" ] && [ "$out/$name.sm_90a.cubin" -nt "$src" ]; then continue; fi
+  # Rebuild only what changed: the .cu (or the shared header) is newer than its outputs.
+  if [ "$out/$name.ptx" -nt "$src" ] && [ "$out/$name.sm_90a.cubin" -nt "$src" ] \
+     && [ "$out/$name.ptx" -nt "$here/src/attune.cuh" ]; then continue; fi
   "$nvcc_bin" -ptx -arch=compute_80 -O3 -std=c++17 -I"$here/src" -o "$out/$name.ptx" "$src"
   "$nvcc_bin" -cubin -arch=sm_90a -O3 -std=c++17 -I"$here/src" -o "$out/$name.sm_90a.cubin" "$src"
 done

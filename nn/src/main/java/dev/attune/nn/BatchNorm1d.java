@@ -14,7 +14,6 @@ public final class BatchNorm1d extends Module {
     private final int features;
     private final float eps, momentum;
     private final Parameter weight, bias;
-    private final Tensor runningMean, runningVar, batchesTracked;
 
     public BatchNorm1d(int features, float eps, float momentum) {
         this.features = features;
@@ -22,9 +21,9 @@ public final class BatchNorm1d extends Module {
         this.momentum = momentum;
         this.weight = parameter("weight", Tensor.ones(features));
         this.bias = parameter("bias", Tensor.zeros(features));
-        this.runningMean = buffer("running_mean", Tensor.zeros(features));
-        this.runningVar = buffer("running_var", Tensor.ones(features));
-        this.batchesTracked = buffer("num_batches_tracked", Tensor.ofInts(new int[] {0}));
+        buffer("running_mean", Tensor.zeros(features));
+        buffer("running_var", Tensor.ones(features));
+        buffer("num_batches_tracked", Tensor.ofInts(new int[] {0}));
     }
 
     public BatchNorm1d(int features) {
@@ -36,12 +35,13 @@ public final class BatchNorm1d extends Module {
             throw new IllegalArgumentException("BatchNorm1d: input must be (N, " + features + ") or (N, " + features
                     + ", L), got shape " + java.util.Arrays.toString(x.shape()));
         }
+        Tensor batchesTracked = bufferValue("num_batches_tracked");
         if (isTraining()) {
             try (var g = dev.attune.tensor.GradMode.noGrad()) {
                 batchesTracked.copyFrom(batchesTracked.add(1f));
             }
         }
-        return traced(F.batchNorm(x, runningMean, runningVar, weight.value(), bias.value(), isTraining(), momentum, eps), x);
+        return traced(F.batchNorm(x, bufferValue("running_mean"), bufferValue("running_var"), weight.value(), bias.value(), isTraining(), momentum, eps), x);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.attune.nn;
 
+import dev.attune.tensor.Device;
 import dev.attune.tensor.Tensor;
 import dev.attune.tensor.io.Safetensors;
 import dev.attune.tensor.io.SafetensorsFile;
@@ -41,6 +42,13 @@ public abstract class Module {
         checkName(name);
         Tensor t = initial.detach().contiguous().copy();
         buffers.put(name, t);
+        return t;
+    }
+
+    /** The current value of buffer {@code name} (it changes object when the module moves device: see {@link #to}). */
+    protected final Tensor bufferValue(String name) {
+        Tensor t = buffers.get(name);
+        if (t == null) throw new IllegalArgumentException(getClass().getSimpleName() + ": no buffer '" + name + "'");
         return t;
     }
 
@@ -158,6 +166,21 @@ public abstract class Module {
         namedParameters().values().forEach(Parameter::zeroGrad);
     }
 
+    /**
+     * Moves every parameter (with its gradient) and buffer of this module and its descendants to
+     * {@code device}, as torch's {@code module.to(device)}; returns this module. Layers keep
+     * their {@link Parameter} holders; buffers are read through {@link #bufferValue}. Create
+     * optimizers after moving, so that their state lives on the same device.
+     */
+    public Module to(Device device) {
+        try (var g = dev.attune.tensor.GradMode.noGrad()) {
+            parameters.values().forEach(p -> p.moveTo(device));
+            buffers.replaceAll((n, b) -> b.to(device));
+        }
+        children.values().forEach(m -> m.to(device));
+        return this;
+    }
+
     // ---- state ----------------------------------------------------------------------------------------
 
     /** Parameters and buffers under their dotted names (the values themselves, not copies). */
@@ -199,7 +222,7 @@ public abstract class Module {
         try (var g = dev.attune.tensor.GradMode.noGrad()) {
             for (Map.Entry<String, Tensor> e : state.entrySet()) {
                 Tensor mine = own.get(e.getKey());
-                if (mine != null) mine.copyFrom(e.getValue().to(mine.dtype()));
+                if (mine != null) mine.copyFrom(e.getValue().to(mine.dtype()).to(mine.device()));
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.attune.nn;
 
+import dev.attune.tensor.Device;
 import dev.attune.tensor.GradMode;
 import dev.attune.tensor.Tensor;
 
@@ -37,6 +38,14 @@ public final class Parameter {
         try (GradMode g = GradMode.noGrad()) {
             value.copyFrom(newValue);
         }
+    }
+
+    /** Replaces the value by a copy on {@code device} (a new leaf that requires grad), moving the gradient too. */
+    void moveTo(Device device) {
+        if (value.device() == device) return;
+        Tensor g = value.grad();
+        value = value.detach().to(device).requiresGrad(true);
+        if (g != null) value.setGrad(g.to(device));
     }
 
     public void zeroGrad() {

@@ -2,14 +2,19 @@ package dev.attune.tensor;
 
 import dev.attune.kernels.Backend;
 import dev.attune.kernels.cpu.CpuBackend;
+import dev.attune.kernels.cuda.Cuda;
+import dev.attune.kernels.cuda.CudaBackend;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where a tensor's storage lives and which backend computes on it. {@link #CPU} is always
- * present. {@link #cuda(int)} reports why it is unavailable until the CUDA backend is loaded
- * on a machine with a driver and a GPU.
+ * present. {@link #cuda(int)} gives a CUDA device where a driver and a GPU are, and otherwise
+ * throws {@link DeviceUnavailableException} with the reason ({@link #cudaUnavailableReason()}).
+ * There is one {@code Device} object per device, so devices compare by identity.
  */
 public final class Device {
     public static final Device CPU = new Device("cpu", -1, CpuBackend.INSTANCE);
+    private static final ConcurrentHashMap<Integer, Device> CUDA = new ConcurrentHashMap<>();
 
     private final String type;
     private final int index;
@@ -27,8 +32,26 @@ public final class Device {
      * @throws DeviceUnavailableException naming the reason when no CUDA backend can run here
      */
     public static Device cuda(int index) {
-        throw new DeviceUnavailableException("cuda:" + index
-                + " is unavailable: this build of Attune has no CUDA backend yet (issue: CUDA backend)");
+        try {
+            return CUDA.computeIfAbsent(index, i -> new Device("cuda", i, CudaBackend.forDevice(i)));
+        } catch (Cuda.CudaUnavailableException e) {
+            throw new DeviceUnavailableException(e.getMessage());
+        }
+    }
+
+    /** The first CUDA device, {@code cuda(0)}. */
+    public static Device cuda() {
+        return cuda(0);
+    }
+
+    /** True when {@link #cuda(int)} can give at least device 0. */
+    public static boolean cudaAvailable() {
+        return Cuda.isAvailable();
+    }
+
+    /** Why CUDA is unavailable on this machine (no driver, no device, ...), or null when it is available. */
+    public static String cudaUnavailableReason() {
+        return Cuda.unavailableReason();
     }
 
     public Backend backend() {

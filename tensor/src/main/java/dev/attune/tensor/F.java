@@ -94,6 +94,7 @@ public final class F {
         }
         if (weight != null) Shapes.checkSame("layerNorm", "weight shape", normalizedShape, weight.shape());
         if (bias != null) Shapes.checkSame("layerNorm", "bias shape", normalizedShape, bias.shape());
+        Shapes.checkDevices("layerNorm", x, weight, bias);
         int cols = Shapes.numel(normalizedShape), rows = cols == 0 ? 0 : x.numel() / cols;
         Tensor c = Ops.dense(x.detach());
         Tensor w = weight == null ? null : Ops.dense(weight.detach()), b = bias == null ? null : Ops.dense(bias.detach());
@@ -130,6 +131,7 @@ public final class F {
         for (Tensor t : new Tensor[] {runningMean, runningVar, weight, bias}) {
             if (t != null) Shapes.checkSame("batchNorm", "per-channel parameter shape", chShape, t.shape());
         }
+        Shapes.checkDevices("batchNorm", x, runningMean, runningVar, weight, bias);
         boolean useBatchStats = training || runningMean == null || runningVar == null;
         if (useBatchStats && n * inner <= 1) {
             throw new IllegalArgumentException("batchNorm: training needs more than one value per channel, got input shape "
@@ -212,7 +214,7 @@ public final class F {
     /** The depthwise case of conv1d with its own kernel: one pass, no im2col. */
     private static Tensor depthwiseConv1d(Tensor x0, Tensor weight, Tensor bias, int stride, int padding, int dilation) {
         Tensor x = Ops.floatOperand(x0);
-        Shapes.checkDevice("conv1d", x, weight);
+        Shapes.checkDevices("conv1d", x, weight, bias);
         int n = x.size(0), c = x.size(1), l = x.size(2), k = weight.size(2);
         if (bias != null) Shapes.checkSame("conv1d", "bias shape", new int[] {c}, bias.shape());
         int lout = (l + 2 * padding - dilation * (k - 1) - 1) / stride + 1;
@@ -246,7 +248,7 @@ public final class F {
     private static Tensor conv2d(Tensor x0, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
                                  int groups, String op) {
         Tensor x = Ops.floatOperand(x0);
-        Shapes.checkDevice(op, x, weight);
+        Shapes.checkDevices(op, x, weight, bias);
         int n = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
         int cout = weight.size(0), cpg = weight.size(1), kh = weight.size(2), kw = weight.size(3);
         if (groups <= 0 || cin % groups != 0 || cout % groups != 0) {
@@ -325,6 +327,7 @@ public final class F {
         Shapes.checkRank("attention", "q", q, 4);
         Shapes.checkRank("attention", "k", k, 4);
         Shapes.checkRank("attention", "v", v, 4);
+        Shapes.checkDevices("attention", q, k, v, qPos, pos, keyPadding);
         int n = q.size(0), h = q.size(1), tq = q.size(2), d = q.size(3), tk = k.size(2);
         if (!Arrays.equals(k.shape(), new int[] {n, h, tk, d}) || !Arrays.equals(v.shape(), k.shape())) {
             throw new IllegalArgumentException("attention: k and v must be (N, H, Tk, d) = (" + n + ", " + h + ", Tk, " + d
@@ -398,6 +401,7 @@ public final class F {
         expected[0] = logp.size(0);
         for (int d = 2; d < logp.dim(); d++) expected[d - 1] = logp.size(d);
         Shapes.checkSame(op, "target shape", expected, target.shape());
+        Shapes.checkDevice(op, logp, target);
         if (smoothing < 0f || smoothing > 1f) throw new IllegalArgumentException(op + ": label smoothing must be in [0, 1], got " + smoothing);
         int classes = logp.size(1);
         int[] t = target.toIntArray();
@@ -415,14 +419,14 @@ public final class F {
             safe[k] = t[k];
             count++;
         }
-        Tensor idx = Tensor.ofInts(safe, target.shape()).unsqueeze(1);
+        Tensor idx = Tensor.ofInts(safe, target.shape()).to(logp.device()).unsqueeze(1);
         Tensor nll = logp.gather(1, idx).squeeze(1).neg();
         Tensor perItem = nll;
         if (smoothing > 0f) {
             Tensor smooth = logp.mean(1, false).neg();
             perItem = nll.mul(1f - smoothing).add(smooth.mul(smoothing));
         }
-        if (count < t.length) perItem = perItem.maskedFill(Tensor.ofBools(ignored, target.shape()), 0f);
+        if (count < t.length) perItem = perItem.maskedFill(Tensor.ofBools(ignored, target.shape()).to(logp.device()), 0f);
         return switch (reduction) {
             case NONE -> perItem;
             case SUM -> perItem.sum();

@@ -281,6 +281,7 @@ final class Ops {
         Tensor x = floatOperand(x0);
         int d = Shapes.dim("gather", dim, x.dim());
         checkGatherShapes("gather", x.shape(), index, d);
+        Shapes.checkDevice("gather", x, index);
         checkIndex("gather", index, x.size(d));
         Tensor c = dense(x.detach()), ic = dense(index);
         int[] shape = x.shape();
@@ -298,6 +299,7 @@ final class Ops {
         int d = Shapes.dim("scatterAdd", dim, base.dim());
         checkGatherShapes("scatterAdd", base.shape(), index, d);
         Shapes.checkSame("scatterAdd", "src shape", index.shape(), src.shape());
+        Shapes.checkDevices("scatterAdd", base, index, src);
         checkIndex("scatterAdd", index, base.size(d));
         Tensor out = dense(floatOperand(base).detach()).copy();
         Tensor sc = dense(floatOperand(src).detach()), ic = dense(index);

@@ -67,6 +67,11 @@ final class Shapes {
         }
     }
 
+    /** Every non-null tensor must be on the first one's device. */
+    static void checkDevices(String op, Tensor first, Tensor... others) {
+        for (Tensor t : others) if (t != null) checkDevice(op, first, t);
+    }
+
     /** The broadcast shape of two shapes under PyTorch's rules (align right, sizes equal or 1). */
     static int[] broadcast(String op, int[] a, int[] b) {
         int rank = Math.max(a.length, b.length);

@@ -350,10 +350,20 @@ public final class Tensor {
         return out;
     }
 
-    /** The same tensor on another device; mixing devices in one op is an error. */
+    /**
+     * The same values on another device (a copy; this tensor when already there). Recorded for
+     * autograd: the gradient goes back to this tensor's device. Mixing devices in one op is an error.
+     */
     public Tensor to(Device target) {
         if (target == device) return this;
-        throw new Device.DeviceUnavailableException("to: moving tensors to " + target + " is not supported by this build");
+        Tensor c = contiguousNoGrad();
+        Backend from = backend(), into = target.backend();
+        Storage s = dtype() == DType.FLOAT32
+                ? into.upload(from.downloadFloats(c.storage, c.offset, c.numel()))
+                : into.upload(from.downloadInts(c.storage, c.offset, c.numel()), dtype());
+        Tensor out = new Tensor(s, 0, shape.clone(), Shapes.contiguousStrides(shape), target);
+        Device source = device;
+        return record("to", out, g -> new Tensor[] {g.to(source)}, this);
     }
 
     /**

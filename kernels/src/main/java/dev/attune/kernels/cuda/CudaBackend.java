@@ -1,0 +1,354 @@
+package dev.attune.kernels.cuda;
+
+import dev.attune.kernels.Backend;
+import dev.attune.kernels.BinaryOp;
+import dev.attune.kernels.DType;
+import dev.attune.kernels.ReduceOp;
+import dev.attune.kernels.Storage;
+import dev.attune.kernels.UnaryOp;
+import java.util.concurrent.ConcurrentHashMap;
+import jcuda.Pointer;
+
+/**
+ * The CUDA backend: the {@link Backend} contract over {@link CudaStorage}s of one device, each
+ * method one or two launches of the kernels in {@code native/src} (the file named in each
+ * launch states the math). Launches are queued on the device's stream; downloads wait for them,
+ * so the tensor layer sees ordinary synchronous semantics. Kernel errors surface as
+ * {@link CudaException}s naming the failed call at the next synchronising call.
+ *
+ * <p>Numerics: sums run in a different order than on the CPU (block reductions, FMA), so float
+ * results agree with the CPU backend to rounding, not bit for bit; random numbers are the same
+ * function of (seed, position) as {@link dev.attune.kernels.CounterRng}. The GEMM is our own
+ * kernel in FP32; {@link #setTf32(boolean)} switches it to the tensor-core TF32 kernel.
+ */
+public final class CudaBackend implements Backend {
+    private static final int THREADS = 256;
+    private static final ConcurrentHashMap<Integer, CudaBackend> BACKENDS = new ConcurrentHashMap<>();
+
+    private final CudaDevice device;
+    private volatile boolean tf32;
+
+    private CudaBackend(CudaDevice device) {
+        this.device = device;
+    }
+
+    /**
+     * The backend of CUDA device {@code index}.
+     *
+     * @throws Cuda.CudaUnavailableException naming why when CUDA cannot run here
+     */
+    public static CudaBackend forDevice(int index) {
+        CudaDevice d = Cuda.device(index);
+        return BACKENDS.computeIfAbsent(index, i -> new CudaBackend(d));
+    }
+
+    public CudaDevice device() {
+        return device;
+    }
+
+    @Override
+    public String name() {
+        return "cuda:" + device.index();
+    }
+
+    /** Uses the TF32 tensor-core GEMM (10-bit mantissa inputs, FP32 accumulation) when on. Default off. */
+    public void setTf32(boolean on) {
+        this.tf32 = on;
+    }
+
+    public boolean tf32() {
+        return tf32;
+    }
+
+    private static CudaStorage cs(Storage s) {
+        if (!(s instanceof CudaStorage c)) {
+            throw new IllegalArgumentException("cuda backend: storage of backend " + s.backend().name() + " given to a CUDA kernel");
+        }
+        return c;
+    }
+
+    /** Device address of element {@code offset} of s, or null (a null pointer) when s is null. */
+    private static Long ptr(Storage s, int offset) {
+        return s == null ? null : cs(s).address(offset);
+    }
+
+    private static Long ptr(Storage s) {
+        return ptr(s, 0);
+    }
+
+    private static int blocks(long n) {
+        long b = (n + THREADS - 1) / THREADS;
+        if (b > Integer.MAX_VALUE) throw new IllegalArgumentException("cuda: " + n + " elements exceed one launch");
+        return (int) b;
+    }
+
+    private void launch1d(String module, String fn, long n, Object... args) {
+        device.launch(module, fn, blocks(n), 1, 1, THREADS, args);
+    }
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    @Override
+    public Storage allocate(DType dtype, int size) {
+        CudaStorage s = new CudaStorage(this, dtype, size);
+        device.memsetD32(s.address(0), 0, size);
+        return s;
+    }
+
+    @Override
+    public Storage upload(float[] data) {
+        CudaStorage s = new CudaStorage(this, DType.FLOAT32, data.length);
+        device.copyToDevice(s.address(0), Pointer.to(data), 4L * data.length);
+        return s;
+    }
+
+    @Override
+    public Storage upload(int[] data, DType dtype) {
+        if (dtype == DType.FLOAT32) throw new IllegalArgumentException("cuda upload: int[] given for float32");
+        CudaStorage s = new CudaStorage(this, dtype, data.length);
+        device.copyToDevice(s.address(0), Pointer.to(data), 4L * data.length);
+        return s;
+    }
+
+    @Override
+    public float[] downloadFloats(Storage s, int offset, int size) {
+        if (s.dtype() == DType.FLOAT32) {
+            float[] out = new float[size];
+            device.copyToHost(Pointer.to(out), cs(s).address(offset), 4L * size);
+            return out;
+        }
+        int[] ints = downloadInts(s, offset, size);
+        float[] out = new float[size];
+        for (int k = 0; k < size; k++) out[k] = ints[k];
+        return out;
+    }
+
+    @Override
+    public int[] downloadInts(Storage s, int offset, int size) {
+        if (s.dtype() != DType.FLOAT32) {
+            int[] out = new int[size];
+            device.copyToHost(Pointer.to(out), cs(s).address(offset), 4L * size);
+            return out;
+        }
+        float[] floats = downloadFloats(s, offset, size);
+        int[] out = new int[size];
+        for (int k = 0; k < size; k++) out[k] = (int) floats[k];
+        return out;
+    }
+
+    @Override
+    public void copyStrided(Storage src, int srcOffset, int[] srcStrides, Storage dst, int dstOffset, int[] dstStrides,
+                            int[] shape) {
+        int n = numel(shape);
+        if (n == 0) return;
+        CudaStorage s = cs(src), d = cs(dst);
+        int[] layout = Layout.of("copyStrided", shape, srcStrides, dstStrides);
+        if (s.dtype() == d.dtype() && Layout.isDenseCopy(layout)) {
+            device.copyDeviceToDevice(d.address(dstOffset), s.address(srcOffset), 4L * n);
+            return;
+        }
+        launch1d("elementwise", "attune_copy_strided", n, layout, s.address(srcOffset), s.kind(),
+                d.address(dstOffset), d.kind(), n);
+    }
+
+    @Override
+    public void fill(Storage dst, int offset, int size, float value) {
+        CudaStorage d = cs(dst);
+        launch1d("elementwise", "attune_fill", size, d.address(offset), d.kind(), size, value);
+    }
+
+    private static int numel(int[] shape) {
+        long n = 1;
+        for (int s : shape) n *= s;
+        return (int) n;
+    }
+
+    // ---- elementwise ------------------------------------------------------------------------------
+
+    @Override
+    public void unary(UnaryOp op, float a, float b, Storage x, int xOffset, Storage out, int outOffset, int n) {
+        launch1d("elementwise", "attune_unary", n, op.ordinal(), a, b, ptr(x, xOffset), ptr(out, outOffset), n);
+    }
+
+    @Override
+    public void binary(BinaryOp op, int[] shape, Storage a, int aOffset, int[] aStrides,
+                       Storage b, int bOffset, int[] bStrides, Storage out, int outOffset) {
+        int n = numel(shape);
+        if (n == 0) return;
+        CudaStorage sa = cs(a), sb = cs(b), so = cs(out);
+        int[] layout = Layout.of("binary", shape, aStrides, bStrides);
+        launch1d("elementwise", "attune_binary", n, op.ordinal(), layout, sa.address(aOffset), sa.kind(),
+                sb.address(bOffset), sb.kind(), so.address(outOffset), so.kind(), n);
+    }
+
+    @Override
+    public void where(int[] shape, Storage cond, int cOffset, int[] cStrides, Storage a, int aOffset, int[] aStrides,
+                      Storage b, int bOffset, int[] bStrides, Storage out, int outOffset) {
+        int n = numel(shape);
+        if (n == 0) return;
+        CudaStorage sc = cs(cond), sa = cs(a), sb = cs(b);
+        int[] layout = Layout.of("where", shape, cStrides, aStrides, bStrides);
+        launch1d("elementwise", "attune_where", n, layout, sc.address(cOffset), sc.kind(), sa.address(aOffset), sa.kind(),
+                sb.address(bOffset), sb.kind(), ptr(out, outOffset), n);
+    }
+
+    // ---- reductions ---------------------------------------------------------------------------------
+
+    @Override
+    public void reduce(ReduceOp op, Storage x, int xOffset, int outer, int n, int inner, Storage out, int outOffset) {
+        if (inner == 1) {
+            device.launch("reduce", "attune_reduce_rows", outer, 1, 1, THREADS, op.ordinal(), ptr(x, xOffset), outer, n,
+                    ptr(out, outOffset));
+        } else {
+            launch1d("reduce", "attune_reduce_cols", (long) outer * inner, op.ordinal(), ptr(x, xOffset), outer, n, inner,
+                    ptr(out, outOffset));
+        }
+    }
+
+    // ---- linear algebra -------------------------------------------------------------------------------
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
+                     Storage a, int aOffset, int lda, long strideA,
+                     Storage b, int bOffset, int ldb, long strideB, float beta,
+                     Storage c, int cOffset, int ldc, long strideC) {
+        if (batch == 0 || m == 0 || n == 0) return;
+        String fn = tf32 ? "attune_sgemm_tf32" : "attune_sgemm";
+        CudaStorage sa = cs(a), sb = cs(b), sc = cs(c);
+        // gridDim.z is at most 65535: larger batches go in chunks.
+        for (int p0 = 0; p0 < batch; p0 += 65535) {
+            int chunk = Math.min(65535, batch - p0);
+            device.launch("gemm", fn, (n + 127) / 128, (m + 127) / 128, chunk, THREADS,
+                    transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha,
+                    sa.address(0) + 4L * (aOffset + p0 * strideA), lda, strideA,
+                    sb.address(0) + 4L * (bOffset + p0 * strideB), ldb, strideB, beta,
+                    sc.address(0) + 4L * (cOffset + p0 * strideC), ldc, strideC);
+        }
+    }
+
+    // ---- fused row kernels ------------------------------------------------------------------------------
+
+    @Override
+    public void softmax(boolean log, Storage x, int xOffset, int outer, int n, int inner, Storage out, int outOffset) {
+        if (inner == 1) {
+            device.launch("softmax", "attune_softmax_rows", outer, 1, 1, THREADS, log ? 1 : 0, ptr(x, xOffset),
+                    ptr(out, outOffset), outer, n);
+        } else {
+            launch1d("softmax", "attune_softmax_cols", (long) outer * inner, log ? 1 : 0, ptr(x, xOffset), ptr(out, outOffset),
+                    outer, n, inner);
+        }
+    }
+
+    @Override
+    public void softmaxBackward(boolean log, Storage y, Storage gy, int outer, int n, int inner, Storage gx) {
+        if (inner == 1) {
+            device.launch("softmax", "attune_softmax_backward_rows", outer, 1, 1, THREADS, log ? 1 : 0, ptr(y), ptr(gy), ptr(gx),
+                    outer, n);
+        } else {
+            launch1d("softmax", "attune_softmax_backward_cols", (long) outer * inner, log ? 1 : 0, ptr(y), ptr(gy), ptr(gx),
+                    outer, n, inner);
+        }
+    }
+
+    @Override
+    public void layerNorm(Storage x, Storage gamma, Storage beta, int rows, int cols, float eps,
+                          Storage out, Storage mean, Storage rstd) {
+        device.launch("norm", "attune_layer_norm", rows, 1, 1, THREADS, ptr(x), ptr(gamma), ptr(beta), rows, cols, eps,
+                ptr(out), ptr(mean), ptr(rstd));
+    }
+
+    @Override
+    public void layerNormBackward(Storage x, Storage gamma, Storage mean, Storage rstd, Storage gy, int rows, int cols,
+                                  Storage gx, Storage gGamma, Storage gBeta) {
+        device.launch("norm", "attune_layer_norm_backward", rows, 1, 1, THREADS, ptr(x), ptr(gamma), ptr(mean), ptr(rstd),
+                ptr(gy), rows, cols, ptr(gx));
+        if (gGamma != null || gBeta != null) {
+            launch1d("norm", "attune_layer_norm_param_grads", cols, ptr(x), ptr(mean), ptr(rstd), ptr(gy), rows, cols,
+                    ptr(gGamma), ptr(gBeta));
+        }
+    }
+
+    @Override
+    public void channelMoments(Storage x, int outer, int channels, int inner, Storage mean, Storage var) {
+        device.launch("norm", "attune_channel_moments", channels, 1, 1, THREADS, ptr(x), outer, channels, inner, ptr(mean), ptr(var));
+    }
+
+    @Override
+    public void channelNormalize(Storage x, int outer, int channels, int inner, Storage mean, Storage invStd,
+                                 Storage gamma, Storage beta, Storage out) {
+        launch1d("norm", "attune_channel_normalize", (long) outer * channels * inner, ptr(x), outer, channels, inner,
+                ptr(mean), ptr(invStd), ptr(gamma), ptr(beta), ptr(out));
+    }
+
+    @Override
+    public void batchNormBackward(Storage x, Storage gy, int outer, int channels, int inner, Storage mean, Storage invStd,
+                                  Storage gamma, Storage gx, Storage gGamma, Storage gBeta) {
+        device.launch("norm", "attune_batch_norm_backward", channels, 1, 1, THREADS, ptr(x), ptr(gy), outer, channels, inner,
+                ptr(mean), ptr(invStd), ptr(gamma), ptr(gx), ptr(gGamma), ptr(gBeta));
+    }
+
+    // ---- convolution helpers ----------------------------------------------------------------------------
+
+    @Override
+    public void im2col(Storage x, int xOffset, int n, int c, int h, int w, int kh, int kw, int strideH, int strideW,
+                       int padH, int padW, int dilH, int dilW, int oh, int ow, Storage cols) {
+        launch1d("conv", "attune_im2col", (long) n * c * kh * kw * oh * ow, ptr(x, xOffset), n, c, h, w, kh, kw,
+                strideH, strideW, padH, padW, dilH, dilW, oh, ow, ptr(cols));
+    }
+
+    @Override
+    public void col2im(Storage cols, int n, int c, int h, int w, int kh, int kw, int strideH, int strideW,
+                       int padH, int padW, int dilH, int dilW, int oh, int ow, Storage x, int xOffset) {
+        launch1d("conv", "attune_col2im", (long) n * c * h * w, ptr(cols), n, c, h, w, kh, kw,
+                strideH, strideW, padH, padW, dilH, dilW, oh, ow, ptr(x, xOffset));
+    }
+
+    @Override
+    public void depthwiseConv1d(Storage x, Storage w, Storage bias, int n, int c, int l, int k, int stride, int pad, int dil,
+                                int lout, Storage y) {
+        launch1d("conv", "attune_depthwise_conv1d", (long) n * c * lout, ptr(x), ptr(w), ptr(bias), n, c, l, k, stride, pad, dil,
+                lout, ptr(y));
+    }
+
+    @Override
+    public void depthwiseConv1dBackward(Storage x, Storage w, Storage gy, int n, int c, int l, int k, int stride, int pad,
+                                        int dil, int lout, Storage gx, Storage gw) {
+        if (gx != null) {
+            launch1d("conv", "attune_depthwise_conv1d_backward_input", (long) n * c * l, ptr(w), ptr(gy), n, c, l, k, stride, pad,
+                    dil, lout, ptr(gx));
+        }
+        if (gw != null) {
+            device.launch("conv", "attune_depthwise_conv1d_backward_weight", c * k, 1, 1, THREADS, ptr(x), ptr(gy), n, c, l, k,
+                    stride, pad, dil, lout, ptr(gw));
+        }
+    }
+
+    // ---- indexing ---------------------------------------------------------------------------------------
+
+    @Override
+    public void indexSelect(Storage src, int outer, int n, int inner, Storage index, int m, Storage out) {
+        launch1d("index", "attune_index_select", (long) outer * m * inner, ptr(src), outer, n, inner, ptr(index), m, ptr(out));
+    }
+
+    @Override
+    public void indexAdd(Storage src, int outer, int m, int inner, Storage index, Storage dst, int n) {
+        launch1d("index", "attune_index_add", (long) outer * m * inner, ptr(src), outer, m, inner, ptr(index), ptr(dst), n);
+    }
+
+    @Override
+    public void gather(Storage src, int outer, int n, int inner, Storage index, int m, Storage out) {
+        launch1d("index", "attune_gather", (long) outer * m * inner, ptr(src), outer, n, inner, ptr(index), m, ptr(out));
+    }
+
+    @Override
+    public void scatterAdd(Storage src, int outer, int m, int inner, Storage index, Storage dst, int n) {
+        launch1d("index", "attune_scatter_add", (long) outer * m * inner, ptr(src), outer, m, inner, ptr(index), ptr(dst), n);
+    }
+
+    // ---- random numbers -----------------------------------------------------------------------------------
+
+    @Override
+    public void random(Distribution dist, float a, float b, long seed, long counter, Storage out, int offset, int size) {
+        launch1d("random", "attune_random", size, dist.ordinal(), a, b, seed, counter, ptr(out, offset), size);
+    }
+}

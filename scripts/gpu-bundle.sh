@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Builds a self-contained GPU bundle: gpu-bundle/attune-gpu.tgz, to run the CUDA conformance tests
+# and the GPU benchmarks on a machine with an NVIDIA driver but no JDK, no Maven and no network.
+# Contents: a jlink-trimmed Java 25 runtime, the project jars, test classes and test dependencies,
+# junit-platform-console-standalone (the test launcher), only the JCuda driver JNI library from the
+# natives jar, and run-conformance.sh / run-gpu-bench.sh. Not part of the Maven build.
+# Usage: scripts/gpu-bundle.sh   (needs network once to fetch the JUnit console launcher into ~/.m2)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+junit_console_version=1.11.4
+jcuda_version=12.6.0
+out="$root/gpu-bundle"
+stage="$out/attune-gpu"
+rm -rf "$stage" "$out/attune-gpu.tgz"
+mkdir -p "$stage/lib" "$stage/test-classes"
+
+echo "[gpu-bundle] building jars (mvn -o package -DskipTests)"
+mvn -q -o package -DskipTests
+for m in native kernels tensor nn bench; do
+  cp "$m"/target/attune-"$m"-*.jar "$stage/lib/"
+  if [ -d "$m/target/test-classes" ]; then cp -r "$m/target/test-classes" "$stage/test-classes/$m"; fi
+done
+
+echo "[gpu-bundle] copying dependencies (test scope, without the 24 MB JCuda natives jar)"
+mvn -q -o dependency:copy-dependencies -pl kernels,tensor,nn,bench -DincludeScope=test \
+    -DexcludeGroupIds=dev.attune -DexcludeArtifactIds=jcuda-natives -DoutputDirectory="$stage/lib"
+
+echo "[gpu-bundle] JCuda: the driver JNI library only"
+natives="$HOME/.m2/repository/org/jcuda/jcuda-natives/$jcuda_version/jcuda-natives-$jcuda_version-linux-x86_64.jar"
+tmp="$(mktemp -d)"
+(cd "$tmp" && unzip -q "$natives" "lib/libJCudaDriver-$jcuda_version-linux-x86_64.so" \
+  && "$JAVA_HOME/bin/jar" --create --file "$stage/lib/jcuda-driver-natives-$jcuda_version-linux-x86_64.jar" lib)
+rm -rf "$tmp"
+
+console="$HOME/.m2/repository/org/junit/platform/junit-platform-console-standalone/$junit_console_version/junit-platform-console-standalone-$junit_console_version.jar"
+if [ ! -f "$console" ]; then
+  mvn -q dependency:get -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_console_version"
+fi
+cp "$console" "$stage/junit-platform-console-standalone.jar"
+
+echo "[gpu-bundle] jlink: a trimmed Java runtime"
+"$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.management,java.xml,jdk.incubator.vector,jdk.unsupported,java.naming \
+  --strip-debug --no-man-pages --no-header-files --compress=zip-6 --output "$stage/jre"
+
+cat > "$stage/run-conformance.sh" <<'RUN'
+#!/usr/bin/env bash
+# Runs every test tagged "cuda" (the conformance suite and the allocator tests) on this machine's GPU.
+here="$(cd "$(dirname "$0")" && pwd)"
+cp="$(ls "$here"/lib/*.jar | tr '\n' ':')"
+tc="$(ls -d "$here"/test-classes/* | tr '\n' ':')"
+exec "$here/jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss8m \
+  -jar "$here/junit-platform-console-standalone.jar" execute --class-path "$tc$cp" --scan-class-path "$tc" \
+  --include-tag cuda --details tree --disable-banner "$@"
+RUN
+cat > "$stage/run-gpu-bench.sh" <<'RUN'
+#!/usr/bin/env bash
+# Runs the GPU benchmarks (JMH): our SGEMM vs cuBLAS FP32/TF32, and memory-bound kernels vs a copy.
+# Extra arguments go to JMH (e.g. -p n=4096 to pick one size).
+here="$(cd "$(dirname "$0")" && pwd)"
+cp="$(ls "$here"/lib/*.jar | tr '\n' ':')"
+exec "$here/jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$cp" \
+  org.openjdk.jmh.Main 'dev.attune.bench.cuda.*' -jvmArgsAppend "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED" "$@"
+RUN
+chmod +x "$stage/run-conformance.sh" "$stage/run-gpu-bench.sh"
+
+tar -C "$out" -czf "$out/attune-gpu.tgz" attune-gpu
+echo "[gpu-bundle] $(du -h "$out/attune-gpu.tgz" | cut -f1) $out/attune-gpu.tgz"
