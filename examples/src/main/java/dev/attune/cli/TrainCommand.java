@@ -36,6 +36,9 @@ final class TrainCommand extends TaskGroupCommand {
         @Option(names = "--batch", description = "Utterances per step (default: ${DEFAULT-VALUE}).", defaultValue = "32")
         private int batch;
 
+        @Option(names = "--lr", description = "Peak learning rate of the cosine warm-up schedule (default: ${DEFAULT-VALUE}).", defaultValue = "1e-3")
+        private double lr;
+
         @Option(names = "--valid-every", paramLabel = "N", description = "Steps between validations (default: a tenth of --steps).")
         private Integer validEvery;
 
@@ -67,7 +70,7 @@ final class TrainCommand extends TaskGroupCommand {
             var train = new SpeakerTrainer.Data(trainFeats, SpeakerData.labels(split.train(), corpus.speakers()));
             var valid = new SpeakerTrainer.Data(validFeats, SpeakerData.labels(split.validation(), corpus.speakers()));
             Path out = outDir != null ? outDir : home().resolve("runs").resolve("speaker");
-            var options = new SpeakerTrainer.Options(steps, batch, 128, 1e-3, -1, 1.0, validEvery != null ? validEvery : Math.max(1, steps / 10),
+            var options = new SpeakerTrainer.Options(steps, batch, 128, lr, -1, 1.0, validEvery != null ? validEvery : Math.max(1, steps / 10),
                     seed, out, resume, specAugment ? SpeakerTrainer.SPEC_AUGMENT : null);
             err().printf(Locale.ROOT, "training %s (%s) for %d steps, batch %d%n", preset.name(), preset.describe(), steps, batch);
             var r = new SpeakerTrainer(preset, corpus.speakers(), features, options, err()).train(train, valid);
