@@ -3,27 +3,28 @@ package dev.attune.cli;
 import java.util.Arrays;
 
 /**
- * The in-process timer of {@code attune bench}: a few warm-up runs (JIT compilation, thread pool and
- * buffer set-up), then the median of several timed samples. A sample repeats the body enough times to
+ * The in-process timer of {@code attune bench}: warm-up calls (JIT compilation, thread pool and buffer
+ * set-up) for at least {@link #WARMUP} calls and {@link #WARMUP_NANOS}, then the median of several timed samples. A sample repeats the body enough times to
  * last at least {@link #MIN_SAMPLE_NANOS}, so tiny problems are not lost in the timer's resolution.
  */
 final class Timing {
     static final int WARMUP = 2;
+    static final long WARMUP_NANOS = 300_000_000L;
     static final long MIN_SAMPLE_NANOS = 20_000_000L;
 
     private Timing() {}
 
-    /** Median seconds per call of {@code body} over {@code runs} samples, after {@link #WARMUP} warm-up calls. */
+    /** Median seconds per call of {@code body} over {@code runs} samples, after the warm-up. */
     static double medianSeconds(Runnable body, int runs) {
         if (runs < 1) throw new IllegalArgumentException("bench: --runs must be at least 1, got " + runs);
-        long slowest = 1;
-        for (int i = 0; i < WARMUP; i++) {
+        long start = System.nanoTime(), last = 1;
+        for (int i = 0; i < WARMUP || System.nanoTime() - start < WARMUP_NANOS; i++) {
             long t0 = System.nanoTime();
             body.run();
-            slowest = Math.max(slowest, System.nanoTime() - t0);
+            last = Math.max(1, System.nanoTime() - t0);
         }
-        // The warm-up's slowest call overestimates a call's time, so this many calls last at least the minimum.
-        long reps = Math.max(1, MIN_SAMPLE_NANOS / slowest);
+        // The last warm-up call is the best guess of a call's time: a sample repeats it for about the minimum.
+        long reps = Math.max(1, MIN_SAMPLE_NANOS / last);
         double[] samples = new double[runs];
         for (int s = 0; s < runs; s++) {
             long t0 = System.nanoTime();
