@@ -13,9 +13,11 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+# Maven's and JMH's own use of sun.misc.Unsafe makes JDK 24+ warn; the warnings are harmless (DESIGN.md).
+QUIET="--sun-misc-unsafe-memory-access=allow"
 # shellcheck disable=SC2086
-(cd "$ROOT" && mvn -q -B ${MVN_ARGS:-} -pl bench -am package -DskipTests)
+(cd "$ROOT" && MAVEN_OPTS="$QUIET --enable-native-access=ALL-UNNAMED ${MAVEN_OPTS:-}" mvn -q -B ${MVN_ARGS:-} -pl bench -am package -DskipTests)
 # The JVM flags every run needs live in one place: <attune.jvm.args> of the root pom.
 read -r -a jvm_args <<< "$(sed -n 's:.*<attune\.jvm\.args>\(.*\)</attune\.jvm\.args>.*:\1:p' "$ROOT/pom.xml" | head -n 1)"
 read -r -a extra <<< "${BENCH_JAVA_OPTS:--Xmx4g}"
-exec "$JAVA" "${jvm_args[@]}" "${extra[@]}" -cp "$ROOT/bench/target/classes:$ROOT/bench/target/lib/*" dev.attune.bench.Report "$@"
+exec "$JAVA" "${jvm_args[@]}" "$QUIET" "${extra[@]}" -cp "$ROOT/bench/target/classes:$ROOT/bench/target/lib/*" dev.attune.bench.Report "$@"
