@@ -82,7 +82,7 @@ public class ElementwiseBench {
 
     @Benchmark
     public Tensor fwd(Chain s) {
-        try (GradMode g = GradMode.noGrad()) {
+        try (GradMode _ = GradMode.noGrad()) {
             return activation(s.act, s.x.add(s.b));
         }
     }
