@@ -32,9 +32,9 @@ final class CpuAttention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
     /** Query rows per block. */
-    static final int BR = 64;
-    /** Keys per block: a BR x BC block of scores is 16 KiB. */
-    static final int BC = 64;
+    static final int BR = 128;
+    /** Keys per block: a BR x BC block of scores is 64 KiB. */
+    static final int BC = 128;
     /** Multiply-adds below which a task is too small to hand to another thread. */
     private static final int MIN_TASK_WORK = 1 << 16;
 
