@@ -20,13 +20,16 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Forward (flash style): each task is one head and a block of {@link #BR} query rows; it walks
  * the keys in blocks of {@link #BC} with an online softmax (running row max m and sum l; a new
  * block with max m' rescales the accumulated output and l by exp(m - m')), so at most one
- * BR x BC block of scores exists per thread. The block products go through {@link CpuGemm}.
+ * BR x BC block of scores exists per thread. The block products go through {@link CpuGemm};
+ * with a position term, q and qPos (and k and pos) are laid side by side so that
+ * {@code q k^T + qPos pos^T} is one product of depth 2d.
  *
  * <p>Backward: each task is one head; it recomputes the score blocks from lse
- * ({@code P = exp(S - lse)}), so no probabilities are stored between the passes. A head's gk and
+ * ({@code P = exp(S - lse)}), so no probabilities are kept between the passes. A head's gk and
  * gv sums over its row blocks stay within the task; gPos shared by the batch (pBatch = 1) is
  * summed per head into a scratch (N, H, Tk, d) and then over the batch in index order. Every sum
- * has one fixed order, so results do not depend on the thread count.
+ * has one fixed order that does not depend on how heads are split over threads, so results are
+ * bit-identical run to run and across thread counts.
  */
 final class CpuAttention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -40,15 +43,45 @@ final class CpuAttention {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** Per-thread blocks: scores/probabilities, dP or dS, dropped probabilities, and row statistics. */
+    /**
+     * Per-thread blocks: scores/probabilities, dP or dS, dropped probabilities, row statistics,
+     * the output accumulator, and the side-by-side operands and their gradients (see {@link Head}).
+     */
     private static final class Scratch {
         final float[] s = new float[BR * BC], dp = new float[BR * BC], pd = new float[BR * BC];
         final float[] m = new float[BR], l = new float[BR], dRow = new float[BR];
-        float[] acc = new float[0];
+        final float[][] grown = new float[5][0];
 
-        float[] acc(int size) {
-            if (acc.length < size) acc = new float[size];
-            return acc;
+        /** Buffer {@code which} (0 acc, 1 qs, 2 ks, 3 gqs, 4 gks) with at least {@code size} floats. */
+        float[] buffer(int which, int size) {
+            if (grown[which].length < size) grown[which] = new float[size];
+            return grown[which];
+        }
+    }
+
+    /**
+     * One head's operands of the score product {@code S = scale qs ks^T}: q and k themselves
+     * (width d) or, with a position term, {@code [q | qPos]} and {@code [k | pos]} side by side
+     * (width 2d), so that the scores, and gq with gqPos and gk with gPos in the backward, are one
+     * GEMM each instead of two.
+     */
+    private record Head(float[] qs, int qsOff, float[] ks, int ksOff, int w) {
+        /** Rows [i0, i0 + rows) of the head's queries and all its keys. */
+        static Head of(Problem pr, int bh, int i0, int rows, Scratch sc) {
+            int d = pr.d, qOff = (bh * pr.tq + i0) * d, kOff = pr.kvOffset(bh);
+            if (pr.qp == null) return new Head(pr.q, qOff, pr.k, kOff, d);
+            float[] qs = sc.buffer(1, rows * 2 * d), ks = sc.buffer(2, pr.tk * 2 * d);
+            sideBySide(pr.q, qOff, pr.qp, qOff, rows, d, qs);
+            sideBySide(pr.k, kOff, pr.p, pr.posOffset(bh), pr.tk, d, ks);
+            return new Head(qs, 0, ks, 0, 2 * d);
+        }
+    }
+
+    /** {@code dst[r] = [a[r] | b[r]]} for rows of width d starting at {@code aOff} and {@code bOff}. */
+    private static void sideBySide(float[] a, int aOff, float[] b, int bOff, int rows, int d, float[] dst) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(a, aOff + r * d, dst, r * 2 * d, d);
+            System.arraycopy(b, bOff + r * d, dst, r * 2 * d + d, d);
         }
     }
 
@@ -84,16 +117,17 @@ final class CpuAttention {
     private static void forwardBlock(Problem pr, int bh, int rowBlock, float[] out, float[] lse) {
         int d = pr.d, tk = pr.tk;
         int i0 = rowBlock * BR, rows = Math.min(BR, pr.tq - i0);
-        int qOff = (bh * pr.tq + i0) * d, kvOff = pr.kvOffset(bh), posOff = pr.posOffset(bh);
+        int qOff = (bh * pr.tq + i0) * d, kvOff = pr.kvOffset(bh);
         Scratch sc = SCRATCH.get();
-        float[] s = sc.s, m = sc.m, l = sc.l, acc = sc.acc(rows * d);
+        float[] s = sc.s, m = sc.m, l = sc.l, acc = sc.buffer(0, rows * d);
+        Head hd = Head.of(pr, bh, i0, rows, sc);
         Arrays.fill(m, 0, rows, Float.NEGATIVE_INFINITY);
         Arrays.fill(l, 0, rows, 0f);
         Arrays.fill(acc, 0, rows * d, 0f);
         float keep = 1f - pr.dropoutP, inv = 1f / keep;
         for (int j0 = 0; j0 < tk; j0 += BC) {
             int cols = Math.min(BC, tk - j0);
-            scores(pr, bh, qOff, kvOff + j0 * d, posOff + j0 * d, j0, rows, cols, s);
+            scores(pr, bh, hd, 0, j0, rows, cols, s);
             for (int i = 0; i < rows; i++) {
                 int so = i * BC;
                 float mNew = Math.max(m[i], rowMax(s, so, cols));
@@ -161,23 +195,24 @@ final class CpuAttention {
                                      float[] gq, float[] gk, float[] gv, float[] gqPos, float[] gPos, int gPosOff) {
         int d = pr.d, tk = pr.tk, tq = pr.tq;
         boolean pos = pr.qp != null, drop = pr.dropoutP > 0f;
-        int qBase = bh * tq * d, kvOff = pr.kvOffset(bh), posOff = pr.posOffset(bh);
-        Arrays.fill(gq, qBase, qBase + tq * d, 0f);
-        Arrays.fill(gk, kvOff, kvOff + tk * d, 0f);
-        Arrays.fill(gv, kvOff, kvOff + tk * d, 0f);
-        if (pos) {
-            Arrays.fill(gqPos, qBase, qBase + tq * d, 0f);
-            Arrays.fill(gPos, gPosOff, gPosOff + tk * d, 0f);
-        }
+        int qBase = bh * tq * d, kvOff = pr.kvOffset(bh);
         Scratch sc = SCRATCH.get();
         float[] s = sc.s, dp = sc.dp, pd = sc.pd, dRow = sc.dRow;
+        Head hd = Head.of(pr, bh, 0, tq, sc);
+        int w = hd.w();
+        // Gradients of the score operands: gq and gk in place, or [gq | gqPos] and [gk | gPos] side by side.
+        float[] gqs = pos ? sc.buffer(3, tq * w) : gq, gks = pos ? sc.buffer(4, tk * w) : gk;
+        int gqsOff = pos ? 0 : qBase, gksOff = pos ? 0 : kvOff;
+        Arrays.fill(gqs, gqsOff, gqsOff + tq * w, 0f);
+        Arrays.fill(gks, gksOff, gksOff + tk * w, 0f);
+        Arrays.fill(gv, kvOff, kvOff + tk * d, 0f);
         float keep = 1f - pr.dropoutP, inv = 1f / keep;
         for (int i0 = 0; i0 < tq; i0 += BR) {
             int rows = Math.min(BR, tq - i0), qOff = qBase + i0 * d;
             for (int i = 0; i < rows; i++) dRow[i] = dot(gOut, out, qOff + i * d, d);
             for (int j0 = 0; j0 < tk; j0 += BC) {
                 int cols = Math.min(BC, tk - j0), kOff = kvOff + j0 * d;
-                scores(pr, bh, qOff, kOff, posOff + j0 * d, j0, rows, cols, s);
+                scores(pr, bh, hd, i0, j0, rows, cols, s);
                 for (int i = 0; i < rows; i++) {
                     float rowLse = lse[bh * tq + i0 + i];
                     if (rowLse == Float.NEGATIVE_INFINITY) Arrays.fill(s, i * BC, i * BC + cols, 0f);
@@ -199,25 +234,32 @@ final class CpuAttention {
                 }
                 CpuGemm.sgemm(true, false, 1, cols, d, rows, 1f, dropped, 0, BC, 0, gOut, qOff, d, 0, 1f, gv, kOff, d, 0);
                 for (int i = 0; i < rows; i++) softmaxGrad(s, dp, i * BC, cols, dRow[i], pr.scale);
-                CpuGemm.sgemm(false, false, 1, rows, d, cols, 1f, dp, 0, BC, 0, pr.k, kOff, d, 0, 1f, gq, qOff, d, 0);
-                CpuGemm.sgemm(true, false, 1, cols, d, rows, 1f, dp, 0, BC, 0, pr.q, qOff, d, 0, 1f, gk, kOff, d, 0);
-                if (pos) {
-                    CpuGemm.sgemm(false, false, 1, rows, d, cols, 1f, dp, 0, BC, 0, pr.p, posOff + j0 * d, d, 0, 1f,
-                            gqPos, qOff, d, 0);
-                    CpuGemm.sgemm(true, false, 1, cols, d, rows, 1f, dp, 0, BC, 0, pr.qp, qOff, d, 0, 1f,
-                            gPos, gPosOff + j0 * d, d, 0);
-                }
+                CpuGemm.sgemm(false, false, 1, rows, w, cols, 1f, dp, 0, BC, 0, hd.ks(), hd.ksOff() + j0 * w, w, 0, 1f,
+                        gqs, gqsOff + i0 * w, w, 0);
+                CpuGemm.sgemm(true, false, 1, cols, w, rows, 1f, dp, 0, BC, 0, hd.qs(), hd.qsOff() + i0 * w, w, 0, 1f,
+                        gks, gksOff + j0 * w, w, 0);
+            }
+        }
+        if (pos) {
+            for (int i = 0; i < tq; i++) {
+                System.arraycopy(gqs, i * w, gq, qBase + i * d, d);
+                System.arraycopy(gqs, i * w + d, gqPos, qBase + i * d, d);
+            }
+            for (int j = 0; j < tk; j++) {
+                System.arraycopy(gks, j * w, gk, kvOff + j * d, d);
+                System.arraycopy(gks, j * w + d, gPos, gPosOff + j * d, d);
             }
         }
     }
 
-    /** The score block {@code s[i, j] = scale (q_i . k_j + qPos_i . pos_j)}, -inf at padded keys (row stride BC). */
-    private static void scores(Problem pr, int bh, int qOff, int kOff, int posOff, int j0, int rows, int cols, float[] s) {
-        int d = pr.d;
-        CpuGemm.sgemm(false, true, 1, rows, cols, d, pr.scale, pr.q, qOff, d, 0, pr.k, kOff, d, 0, 0f, s, 0, BC, 0);
-        if (pr.qp != null) {
-            CpuGemm.sgemm(false, true, 1, rows, cols, d, pr.scale, pr.qp, qOff, d, 0, pr.p, posOff, d, 0, 1f, s, 0, BC, 0);
-        }
+    /**
+     * The score block {@code s[i, j] = scale (q_i . k_j + qPos_i . pos_j)} for rows
+     * [i0, i0 + rows) of the head's operands and keys [j0, j0 + cols), -inf at padded keys (row stride BC).
+     */
+    private static void scores(Problem pr, int bh, Head hd, int i0, int j0, int rows, int cols, float[] s) {
+        int w = hd.w();
+        CpuGemm.sgemm(false, true, 1, rows, cols, w, pr.scale, hd.qs(), hd.qsOff() + i0 * w, w, 0, hd.ks(), hd.ksOff() + j0 * w, w, 0,
+                0f, s, 0, BC, 0);
         if (pr.pad != null) {
             int padOff = bh / pr.h * pr.tk + j0;
             for (int j = 0; j < cols; j++) {
