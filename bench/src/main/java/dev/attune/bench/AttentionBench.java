@@ -40,8 +40,13 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * FLOP counts: forward {@code 4 n h tq tk d}, plus {@code 2 n h tq tk d} for the position term;
  * forward+backward 3.5 times the forward (the usual count, backward = 2.5 forward).
  *
- * <p>Run with JMH's options, e.g. {@code -f 1 -wi 2 -i 3 -p shape=hw4}; {@link #main} prints a
- * table with ms/op, GFLOP/s and the fused speed-up after the JMH output.
+ * <p>Run from the repository root (JMH options after the class name, e.g. {@code -p shape=hw4});
+ * {@link #main} prints a table with ms/op, GFLOP/s and the fused speed-up after the JMH output:
+ * <pre>
+ *   mvn -q -pl bench -am compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ *   java --add-modules jdk.incubator.vector -cp bench/target/classes:$(cat bench/target/cp.txt) \
+ *       dev.attune.bench.AttentionBench -f 1 -wi 2 -i 3
+ * </pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -160,13 +160,13 @@ class AttentionTest {
     }
 
     @Test
-    void gradientsWithDropoutAndPerUtterancePositions() {
+    void gradientsWithDropoutAndPositionsSharedByTheBatch() {
         int n = 2, h = 1, tq = 3, tk = 5, d = 2;
         Tensor padding = Tensor.ofBools(new boolean[] {false, false, false, false, true, false, false, false, false, false}, n, tk);
         // A fresh generator per call: every evaluation draws the same mask.
         Check.grad(in -> F.attention(in[0], in[1], in[2], in[3], in[4], padding, 0.9f, 0.25f, new Generator(8)),
                 Check.randn(11, n, h, tq, d), Check.randn(12, n, h, tk, d), Check.randn(13, n, h, tk, d),
-                Check.randn(14, n, h, tq, d), Check.randn(15, n, h, tk, d));
+                Check.randn(14, n, h, tq, d), Check.randn(15, 1, h, tk, d));
     }
 
     @Test
