@@ -31,9 +31,9 @@ import java.util.Arrays;
  *
  * <p>With only a key padding mask (no {@code attnMask}), weights not requested and no tracer
  * listening, the core runs as one fused op ({@link F#attention}: online softmax, no (L, S) matrix);
- * the same math, except that a query whose keys are all padded gets a zero output there where the
- * composition (and PyTorch) gives NaN. Otherwise it is the composition above, which is what
- * {@code explain} shows.
+ * the same math, except that a query whose keys are all padded gets a zero output there, where
+ * the composition's softmax over only -inf gives NaN. Otherwise it is the composition above,
+ * which is also what {@code explain} shows.
  *
  * <p>Backward of the attention core, with G = dL/do_h: {@code dv_h = a'^T G}, {@code da' = G v_h^T},
  * dropout passes {@code da = da' * keep / (1-p)}; the softmax Jacobian gives, row by row,
