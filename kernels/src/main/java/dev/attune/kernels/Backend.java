@@ -121,6 +121,44 @@ public interface Backend {
     void batchNormBackward(Storage x, Storage gy, int outer, int channels, int inner, Storage mean, Storage invStd,
                            Storage gamma, Storage gx, Storage gGamma, Storage gBeta);
 
+    // ---- attention ------------------------------------------------------------------------------
+
+    /**
+     * Fused scaled dot-product attention over n*h heads, never holding a (tq, tk) score matrix.
+     * Operands are dense row-major from offset 0: q, qPos, out (n, h, tq, d); k, v (n, h, tk, d);
+     * pos (pBatch, h, tk, d) with pBatch 1 (shared by the batch) or n; qPos = pos = null when there
+     * is no position term; keyPadding (n, tk) BOOL, 1 = padded key, or null; lse (n, h, tq).
+     * <pre>
+     *   S = scale (q k^T + qPos pos^T),  S[b, *, *, j] = -inf where keyPadding[b, j]
+     *   P = softmax_j(S),  lse_i = log sum_j exp(S_ij)
+     *   out = (P o M / (1 - dropoutP)) v
+     * </pre>
+     * A row whose keys are all padded gets lse = -inf and a zero output. M is the dropout
+     * keep-mask: with dropoutP > 0, element (b, hh, i, j) is kept exactly when
+     * {@link #random} BERNOULLI with a = 1 - dropoutP, generator {@code seed}, keeps flat element
+     * ((b h + hh) tq + i) tk + j of a tensor filled from stream position {@code counter}.
+     */
+    void attention(Storage q, Storage k, Storage v, Storage qPos, Storage pos, int pBatch, Storage keyPadding,
+                   int n, int h, int tq, int tk, int d, float scale, float dropoutP, long seed, long counter,
+                   Storage out, Storage lse);
+
+    /**
+     * Backward of {@link #attention}, recomputing P from the forward's {@code lse}; with dO = gOut,
+     * D_i = sum_c dO_ic out_ic and Z = M / (1 - dropoutP):
+     * <pre>
+     *   dP = (dO v^T) o Z,  dS = P o (dP - D)
+     *   gq = scale dS k,  gk = scale dS^T q,  gv = (P o Z)^T dO
+     *   gqPos = scale dS pos,  gPos = scale dS^T qPos   (summed over the batch when pBatch = 1)
+     * </pre>
+     * Shapes as in {@link #attention}; gq, gqPos like q, gk, gv like k, gPos like pos (gqPos and
+     * gPos null without a position term). Gradients are overwritten, not accumulated; rows whose
+     * keys are all padded get zero gradients.
+     */
+    void attentionBackward(Storage q, Storage k, Storage v, Storage qPos, Storage pos, int pBatch, Storage keyPadding,
+                           int n, int h, int tq, int tk, int d, float scale, float dropoutP, long seed, long counter,
+                           Storage out, Storage lse, Storage gOut,
+                           Storage gq, Storage gk, Storage gv, Storage gqPos, Storage gPos);
+
     // ---- convolution helpers ------------------------------------------------------------------
 
     /**

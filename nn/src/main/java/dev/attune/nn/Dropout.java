@@ -19,6 +19,16 @@ public final class Dropout extends Module {
         return traced(F.dropout(x, p, isTraining(), generator), x);
     }
 
+    /** The drop probability. */
+    public float p() {
+        return p;
+    }
+
+    /** The generator the masks come from (for ops that draw their dropout mask themselves, as fused attention). */
+    public Generator generator() {
+        return generator;
+    }
+
     @Override
     protected String extraRepr() {
         return "p=" + Repr.pyFloat(p) + ", inplace=False";

@@ -29,6 +29,12 @@ import java.util.Arrays;
  * bool {@code attnMask} is true, or the values of a float {@code attnMask} (added). An attention
  * mask is (L, S) or (N*H, L, S). The returned weights are a' averaged over the heads, (N, L, S).
  *
+ * <p>With only a key padding mask (no {@code attnMask}), weights not requested and no tracer
+ * listening, the core runs as one fused op ({@link F#attention}: online softmax, no (L, S) matrix);
+ * the same math, except that a query whose keys are all padded gets a zero output there, where
+ * the composition's softmax over only -inf gives NaN. Otherwise it is the composition above,
+ * which is also what {@code explain} shows.
+ *
  * <p>Backward of the attention core, with G = dL/do_h: {@code dv_h = a'^T G}, {@code da' = G v_h^T},
  * dropout passes {@code da = da' * keep / (1-p)}; the softmax Jacobian gives, row by row,
  * {@code ds_j = a_j (da_j - sum_i a_i da_i)} (masked positions have a_j = 0 and get no gradient);
@@ -111,27 +117,36 @@ public final class MultiheadAttention extends Module {
             k = F.linear(k0, w.narrow(0, embedDim, embedDim), b == null ? null : b.narrow(0, embedDim, embedDim));
             v = F.linear(v0, w.narrow(0, 2 * embedDim, embedDim), b == null ? null : b.narrow(0, 2 * embedDim, embedDim));
         }
-        q = heads(q, n, l).mul((float) (1.0 / Math.sqrt(headDim)));   // (N, H, L, d), scaled before the product as torch
-        k = heads(k, n, s);
-        v = heads(v, n, s);
-
-        Tensor scores = q.matmul(k.transpose(-1, -2));                // (N, H, L, S)
-        if (attnMask != null) scores = applyAttnMask(scores, attnMask, n, l, s);
+        Tensor kpm = null;
         if (keyPaddingMask != null) {
-            Tensor kpm = batched ? keyPaddingMask : keyPaddingMask.unsqueeze(0);
+            kpm = batched ? keyPaddingMask : keyPaddingMask.unsqueeze(0);
             if (kpm.dtype() != DType.BOOL || kpm.dim() != 2 || kpm.size(0) != n || kpm.size(1) != s) {
                 throw new IllegalArgumentException("MultiheadAttention: key_padding_mask must be bool " + (batched ? "(N, S) = [" + n + ", " + s + "]" : "(S) = [" + s + "]")
                         + ", got " + keyPaddingMask.dtype().displayName() + " " + Arrays.toString(keyPaddingMask.shape()));
             }
-            scores = scores.maskedFill(kpm.reshape(n, 1, 1, s), Float.NEGATIVE_INFINITY);
         }
-        Tensor attn = F.dropout(F.softmax(scores, -1), dropout, isTraining(), generator);
-        note("q (N,H,L,d_k), scaled by 1/sqrt(d_k)", q);
-        note("k (N,H,S,d_k)", k);
-        note("v (N,H,S,d_k)", v);
-        note("scores q k^T (N,H,L,S), masked", scores);
-        note("weights softmax(scores) (N,H,L,S)", attn);
-        Tensor ctx = attn.matmul(v).permute(0, 2, 1, 3).reshape(n, l, embedDim);
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        Tensor attn = null, perHead;
+        if (attnMask == null && !needWeights && !tracing()) {
+            // Key padding only and no weights wanted: the fused kernel, which never forms the (L, S) scores.
+            perHead = F.attention(heads(q, n, l), heads(k, n, s), heads(v, n, s), null, null, kpm, scale,
+                    isTraining() ? dropout : 0f, generator);
+        } else {
+            q = heads(q, n, l).mul(scale);                               // (N, H, L, d), scaled before the product as torch
+            k = heads(k, n, s);
+            v = heads(v, n, s);
+            Tensor scores = q.matmul(k.transpose(-1, -2));                // (N, H, L, S)
+            if (attnMask != null) scores = applyAttnMask(scores, attnMask, n, l, s);
+            if (kpm != null) scores = scores.maskedFill(kpm.reshape(n, 1, 1, s), Float.NEGATIVE_INFINITY);
+            attn = F.dropout(F.softmax(scores, -1), dropout, isTraining(), generator);
+            note("q (N,H,L,d_k), scaled by 1/sqrt(d_k)", q);
+            note("k (N,H,S,d_k)", k);
+            note("v (N,H,S,d_k)", v);
+            note("scores q k^T (N,H,L,S), masked", scores);
+            note("weights softmax(scores) (N,H,L,S)", attn);
+            perHead = attn.matmul(v);
+        }
+        Tensor ctx = perHead.permute(0, 2, 1, 3).reshape(n, l, embedDim);
         Tensor out = outProj.forward(ctx);
         Tensor weights = needWeights ? attn.mean(1, false) : null;
         if (!batched) {

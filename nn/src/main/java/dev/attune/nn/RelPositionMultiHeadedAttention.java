@@ -30,6 +30,11 @@ import java.util.Arrays;
  * <p>The mask is bool, true where attending is allowed: (N, 1, T2) (key padding, broadcast over queries)
  * or (N, T1, T2); null attends everywhere.
  *
+ * <p>The WENET variant with no mask or a (N, 1, T2) key padding mask runs as one fused op
+ * ({@link F#attention} with qPos = q + v and pos = p: online softmax, no (T1, T2) matrix) unless a
+ * tracer listens ({@code explain} shows the composition's intermediate terms); the rest runs the
+ * composition above.
+ *
  * <p>Backward, with {@code dS = A o (dA - rowsum(dA o A)) / sqrt(d_k)} (zero at masked places):
  * {@code d(q+u) = dS k}, {@code dk = dS^T (q+u)}, {@code d(q+v) = dBD' p} and {@code dp = dBD'^T (q+v)}, where
  * {@code dBD' = dS} without rel_shift and, with it, dS scatter-added back to the columns T1-1-i+j;
@@ -76,27 +81,35 @@ public final class RelPositionMultiHeadedAttention extends Module {
         Tensor p = splitHeads(linearPos.forward(posEmb));                     // (1|N, H, R, d_k)
         Tensor qu = q.add(posBiasU.value()).transpose(1, 2);                  // (N, H, T1, d_k)
         Tensor qv = q.add(posBiasV.value()).transpose(1, 2);
-        Tensor ac = qu.matmul(k.transpose(-2, -1));                           // (N, H, T1, T2)
-        Tensor bd = qv.matmul(p.transpose(-2, -1));                           // (N, H, T1, R)
-        if (variant == RelPositionalEncoding.Variant.ESPNET) bd = relShift(bd);
-        Tensor scores = ac.add(bd).div((float) Math.sqrt(dK));
-        Tensor attn;
-        if (mask != null) {
-            Tensor blocked = mask.eq(0f).unsqueeze(1);                        // (N, 1, 1|T1, T2)
-            attn = F.softmax(scores.maskedFill(blocked, Float.NEGATIVE_INFINITY), -1).maskedFill(blocked, 0f);
+        float scale = (float) (1.0 / Math.sqrt(dK));
+        Tensor x;                                                             // (N, H, T1, d_k)
+        if (variant == RelPositionalEncoding.Variant.WENET && (mask == null || mask.size(1) == 1) && !tracing()) {
+            // Key padding only (a (N, 1, T2) mask) and no rel_shift: the fused kernel, with (q+v) p^T as its position term.
+            Tensor padded = mask == null ? null : mask.eq(0f).reshape(n, t2);
+            x = F.attention(qu, k, v, qv, p, padded, scale, dropout.isTraining() ? dropout.p() : 0f, dropout.generator());
         } else {
-            attn = F.softmax(scores, -1);
+            Tensor ac = qu.matmul(k.transpose(-2, -1));                       // (N, H, T1, T2)
+            Tensor bd = qv.matmul(p.transpose(-2, -1));                       // (N, H, T1, R)
+            if (variant == RelPositionalEncoding.Variant.ESPNET) bd = relShift(bd);
+            Tensor scores = ac.add(bd).div((float) Math.sqrt(dK));
+            Tensor attn;
+            if (mask != null) {
+                Tensor blocked = mask.eq(0f).unsqueeze(1);                    // (N, 1, 1|T1, T2)
+                attn = F.softmax(scores.maskedFill(blocked, Float.NEGATIVE_INFINITY), -1).maskedFill(blocked, 0f);
+            } else {
+                attn = F.softmax(scores, -1);
+            }
+            if (tracing()) {
+                note("q (N,T1,H,d_k)", q);
+                note("k (N,H,T2,d_k)", k);
+                note("v (N,H,T2,d_k)", v);
+                note("p = linear_pos(pos_emb) (1,H,R,d_k)", p);
+                note("content term (q+u) k^T (N,H,T1,T2)", ac);
+                note("position term (q+v) p^T (N,H,T1,T2)", bd);
+                note("weights softmax(scores) (N,H,T1,T2)", attn);
+            }
+            x = dropout.forward(attn).matmul(v);
         }
-        if (tracing()) {
-            note("q (N,T1,H,d_k)", q);
-            note("k (N,H,T2,d_k)", k);
-            note("v (N,H,T2,d_k)", v);
-            note("p = linear_pos(pos_emb) (1,H,R,d_k)", p);
-            note("content term (q+u) k^T (N,H,T1,T2)", ac);
-            note("position term (q+v) p^T (N,H,T1,T2)", bd);
-            note("weights softmax(scores) (N,H,T1,T2)", attn);
-        }
-        Tensor x = dropout.forward(attn).matmul(v);                           // (N, H, T1, d_k)
         Tensor out = linearOut.forward(x.transpose(1, 2).reshape(n, t1, dModel));
         return traced(out, query, key, value, posEmb);
     }

@@ -162,6 +162,34 @@ class ConformerEncoderTest {
         }
     }
 
+    /**
+     * The WeNet variant with a (N, 1, T2) key padding mask runs fused; the same mask expanded to
+     * (N, T1, T2) runs the composition. Two modules built from one seed must agree in training
+     * (the same dropout masks) in value and gradients.
+     */
+    @Test
+    void fusedPathEqualsTheCompositionInTraining() {
+        RelPositionMultiHeadedAttention fused = new RelPositionMultiHeadedAttention(2, 8, 0.25f, Variant.WENET, new Generator(21));
+        RelPositionMultiHeadedAttention composed = new RelPositionMultiHeadedAttention(2, 8, 0.25f, Variant.WENET, new Generator(21));
+        Tensor mask = lengthMask(6, 6, 4);
+        Generator g = new Generator(22);
+        Tensor x1 = g.randn(2, 6, 8).requiresGrad(true), x2 = x1.detach().copy().requiresGrad(true);
+        Tensor p1 = g.randn(1, 6, 8).requiresGrad(true), p2 = p1.detach().copy().requiresGrad(true);
+        Tensor gy = g.randn(2, 6, 8);
+        Tensor y1 = fused.forward(x1, x1, x1, mask, p1);
+        Tensor y2 = composed.forward(x2, x2, x2, mask.expand(2, 6, 6), p2);
+        close(y2, y1, TOL, "output");
+        y1.backward(gy);
+        y2.backward(gy);
+        close(x2.grad(), x1.grad(), TOL, "grad x");
+        close(p2.grad(), p1.grad(), TOL, "grad pos_emb");
+        for (String name : new String[] {"pos_bias_u", "pos_bias_v", "linear_pos.weight"}) {
+            close(composed.namedParameters().get(name).grad(), fused.namedParameters().get(name).grad(), TOL, "grad " + name);
+        }
+        fused.eval();
+        assertTrue(fused.forward(x1, x1, x1, mask, p1).sub(y1).abs().max().item() > 1e-3, "dropout had no effect");
+    }
+
     @Test
     void convolutionModuleGradients() {
         ConvolutionModule conv = new ConvolutionModule(2, 3, new Generator(10));

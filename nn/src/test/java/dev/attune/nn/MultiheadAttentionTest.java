@@ -96,6 +96,29 @@ class MultiheadAttentionTest {
         AttentionGolden.gradCheck(in -> m.forward(in[0], in[0], in[0], null, null, true).weights(), g.randn(2, 3, 4));
     }
 
+    /**
+     * Key padding only and no weights: the fused path. Asking for the weights runs the composition;
+     * two modules built from one seed must agree, dropout masks (training) and gradients included.
+     */
+    @Test
+    void fusedPathEqualsTheCompositionInTraining() {
+        MultiheadAttention fused = new MultiheadAttention(8, 2, 0.3f, true, new Generator(11));
+        MultiheadAttention composed = new MultiheadAttention(8, 2, 0.3f, true, new Generator(11));
+        Tensor kpm = Tensor.ofBools(new boolean[] {false, false, false, false, true, false, false, false, false, false}, 2, 5);
+        Tensor x1 = new Generator(12).randn(2, 5, 8).requiresGrad(true), x2 = x1.detach().copy().requiresGrad(true);
+        Tensor gy = new Generator(13).randn(2, 5, 8);
+        Tensor y1 = fused.forward(x1, x1, x1, kpm, null, false).output();
+        Tensor y2 = composed.forward(x2, x2, x2, kpm, null, true).output();
+        close(y2, y1, TOL, "output");
+        y1.backward(gy);
+        y2.backward(gy);
+        close(x2.grad(), x1.grad(), TOL, "grad x");
+        close(composed.inProjWeight().grad(), fused.inProjWeight().grad(), TOL, "grad in_proj_weight");
+        // Dropout really ran: eval gives another output.
+        fused.eval();
+        assertTrue(fused.forward(x1, x1, x1, kpm, null, false).output().sub(y1).abs().max().item() > 1e-3, "dropout had no effect");
+    }
+
     @Test
     void dropoutOnAttentionWeightsOnlyInTraining() {
         MultiheadAttention m = new MultiheadAttention(4, 1, 0.5f, true, new Generator(6));

@@ -2,6 +2,7 @@ package dev.attune.tensor;
 
 import dev.attune.kernels.Backend;
 import dev.attune.kernels.DType;
+import dev.attune.kernels.Storage;
 import java.util.Arrays;
 
 /**
@@ -297,19 +298,70 @@ public final class F {
 
     /**
      * Scaled dot-product attention over N*H independent heads, with the optional relative-position
-     * term of Conformer attention and a key padding mask:
+     * term of Conformer attention and a key padding mask, computed by the backend's fused kernel:
      * <pre>
      *   S = scale * (q k^T + qPos pos^T)        q, qPos (N, H, Tq, d); k, v (N, H, Tk, d); pos (1 or N, H, Tk, d)
      *   S[.., j] = -inf where keyPadding[n, j]  keyPadding (N, Tk) bool, true = padded key
      *   A = softmax_j(S), 0 on rows whose keys are all padded
-     *   out = dropout(A) v                       (N, H, Tq, d)
+     *   out = dropout(A) v = (A o M / (1 - p)) v                      (N, H, Tq, d)
      * </pre>
-     * {@code qPos} and {@code pos} come together or are both null; {@code keyPadding} may be null;
-     * dropout with probability {@code dropoutP} draws its mask from {@code generator} (unused when p = 0).
+     * Backward, with G = dL/dout, Z = M / (1 - p) and D_i = sum_c G_ic out_ic (row by row):
+     * <pre>
+     *   dA = (G v^T) o Z,  dS = A o (dA - D)
+     *   dq = scale dS k,  dk = scale dS^T q,  dv = (A o Z)^T G
+     *   dqPos = scale dS pos,  dpos = scale dS^T qPos  (summed over the batch when pos is shared)
+     * </pre>
+     * The kernel never holds a (Tq, Tk) matrix: it runs an online softmax over key blocks and the
+     * backward recomputes A from the saved row log-sum-exp. {@code qPos} and {@code pos} come
+     * together or are both null; {@code keyPadding} may be null. Dropout with probability
+     * {@code dropoutP} (0 < p < 1) draws its keep-mask M from {@code generator} exactly as
+     * {@link #attentionUnfused} does (one Bernoulli draw per (N, H, Tq, Tk) element, advancing the
+     * generator by that many positions), so both give the same result for the same generator state.
      */
-    public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor qPos, Tensor pos, Tensor keyPadding, float scale,
+    public static Tensor attention(Tensor q0, Tensor k0, Tensor v0, Tensor qPos0, Tensor pos0, Tensor keyPadding, float scale,
                                    float dropoutP, Generator generator) {
-        checkAttention(q, k, v, qPos, pos, keyPadding);
+        checkAttention(q0, k0, v0, qPos0, pos0, keyPadding, dropoutP, generator);
+        Tensor q = Ops.floatOperand(q0), k = Ops.floatOperand(k0), v = Ops.floatOperand(v0);
+        Tensor qPos = qPos0 == null ? null : Ops.floatOperand(qPos0), pos = pos0 == null ? null : Ops.floatOperand(pos0);
+        int n = q.size(0), h = q.size(1), tq = q.size(2), d = q.size(3), tk = k.size(2);
+        int pBatch = pos == null ? 1 : pos.size(0);
+        Tensor qc = Ops.dense(q.detach()), kc = Ops.dense(k.detach()), vc = Ops.dense(v.detach());
+        Tensor qpc = qPos == null ? null : Ops.dense(qPos.detach()), pc = pos == null ? null : Ops.dense(pos.detach());
+        Tensor padc = keyPadding == null ? null : Ops.dense(keyPadding);
+        // p = 1 drops everything without drawing, as dropout() does.
+        long counter = dropoutP > 0f && dropoutP < 1f ? generator.skip((long) n * h * tq * tk) : 0L;
+        long seed = generator == null ? 0L : generator.seed();
+        Backend be = q.backend();
+        Tensor out = Tensor.empty(DType.FLOAT32, q.device(), n, h, tq, d);
+        Tensor lse = Tensor.empty(DType.FLOAT32, q.device(), n, h, tq);
+        be.attention(qc.storage, kc.storage, vc.storage, storage(qpc), storage(pc), pBatch, storage(padc), n, h, tq, tk, d, scale,
+                dropoutP, seed, counter, out.storage, lse.storage);
+        return Tensor.record("attention", out, g -> {
+            Tensor gc = Ops.dense(g);
+            Tensor gq = Tensor.empty(DType.FLOAT32, g.device(), n, h, tq, d);
+            Tensor gk = Tensor.empty(DType.FLOAT32, g.device(), n, h, tk, d);
+            Tensor gv = Tensor.empty(DType.FLOAT32, g.device(), n, h, tk, d);
+            Tensor gqPos = qpc == null ? null : Tensor.empty(DType.FLOAT32, g.device(), n, h, tq, d);
+            Tensor gPos = pc == null ? null : Tensor.empty(DType.FLOAT32, g.device(), pBatch, h, tk, d);
+            be.attentionBackward(qc.storage, kc.storage, vc.storage, storage(qpc), storage(pc), pBatch, storage(padc),
+                    n, h, tq, tk, d, scale, dropoutP, seed, counter, out.storage, lse.storage, gc.storage,
+                    gq.storage, gk.storage, gv.storage, storage(gqPos), storage(gPos));
+            return new Tensor[] {gq, gk, gv, gqPos, gPos};
+        }, q, k, v, qPos, pos);
+    }
+
+    private static Storage storage(Tensor t) {
+        return t == null ? null : t.storage;
+    }
+
+    /**
+     * The reference composition of {@link #attention} from matmul, softmax, maskedFill and
+     * dropout, with the same arguments, math and generator use; it materialises the (N, H, Tq, Tk)
+     * scores. Tests check the fused op against it and benchmarks measure the fused op against it.
+     */
+    public static Tensor attentionUnfused(Tensor q, Tensor k, Tensor v, Tensor qPos, Tensor pos, Tensor keyPadding, float scale,
+                                          float dropoutP, Generator generator) {
+        checkAttention(q, k, v, qPos, pos, keyPadding, dropoutP, generator);
         Tensor scores = q.matmul(k.transpose(-2, -1));
         if (qPos != null) scores = scores.add(qPos.matmul(pos.transpose(-2, -1)));
         scores = scores.mul(scale);
@@ -323,7 +375,8 @@ public final class F {
         return dropout(weights, dropoutP, true, generator).matmul(v);
     }
 
-    private static void checkAttention(Tensor q, Tensor k, Tensor v, Tensor qPos, Tensor pos, Tensor keyPadding) {
+    private static void checkAttention(Tensor q, Tensor k, Tensor v, Tensor qPos, Tensor pos, Tensor keyPadding, float dropoutP,
+                                       Generator generator) {
         Shapes.checkRank("attention", "q", q, 4);
         Shapes.checkRank("attention", "k", k, 4);
         Shapes.checkRank("attention", "v", v, 4);
@@ -345,6 +398,11 @@ public final class F {
         if (keyPadding != null && (keyPadding.dtype() != DType.BOOL || !Arrays.equals(keyPadding.shape(), new int[] {n, tk}))) {
             throw new IllegalArgumentException("attention: keyPadding must be bool (" + n + ", " + tk + "), got "
                     + keyPadding.dtype().displayName() + " " + Arrays.toString(keyPadding.shape()));
+        }
+        for (Tensor t : new Tensor[] {k, v, qPos, pos, keyPadding}) if (t != null) Shapes.checkDevice("attention", q, t);
+        if (!(dropoutP >= 0f && dropoutP <= 1f)) throw new IllegalArgumentException("attention: dropoutP must be in [0, 1], got " + dropoutP);
+        if (dropoutP > 0f && dropoutP < 1f && generator == null) {
+            throw new IllegalArgumentException("attention: dropoutP " + dropoutP + " needs a generator, got null");
         }
     }
 

@@ -33,6 +33,16 @@ public final class Generator {
         return t;
     }
 
+    /**
+     * Advances the stream by {@code count} positions, as drawing that many numbers would, for a
+     * kernel that draws them itself (fused attention's dropout); returns the position before.
+     */
+    long skip(long count) {
+        long at = counter;
+        counter += count;
+        return at;
+    }
+
     /** Uniform on [0, 1). */
     public Tensor rand(int... shape) {
         return uniform(0f, 1f, shape);

@@ -669,6 +669,32 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    // ---- attention ------------------------------------------------------------------------------
+
+    @Override
+    public void attention(Storage q, Storage k, Storage v, Storage qPos, Storage pos, int pBatch, Storage keyPadding,
+                          int n, int h, int tq, int tk, int d, float scale, float dropoutP, long seed, long counter,
+                          Storage out, Storage lse) {
+        CpuAttention.forward(problem(q, k, v, qPos, pos, pBatch, keyPadding, n, h, tq, tk, d, scale, dropoutP, seed, counter),
+                f(out), f(lse));
+    }
+
+    @Override
+    public void attentionBackward(Storage q, Storage k, Storage v, Storage qPos, Storage pos, int pBatch, Storage keyPadding,
+                                  int n, int h, int tq, int tk, int d, float scale, float dropoutP, long seed, long counter,
+                                  Storage out, Storage lse, Storage gOut,
+                                  Storage gq, Storage gk, Storage gv, Storage gqPos, Storage gPos) {
+        CpuAttention.backward(problem(q, k, v, qPos, pos, pBatch, keyPadding, n, h, tq, tk, d, scale, dropoutP, seed, counter),
+                f(out), f(lse), f(gOut), f(gq), f(gk), f(gv), gqPos == null ? null : f(gqPos), gPos == null ? null : f(gPos));
+    }
+
+    private static CpuAttention.Problem problem(Storage q, Storage k, Storage v, Storage qPos, Storage pos, int pBatch,
+                                                Storage keyPadding, int n, int h, int tq, int tk, int d, float scale,
+                                                float dropoutP, long seed, long counter) {
+        return new CpuAttention.Problem(f(q), f(k), f(v), qPos == null ? null : f(qPos), pos == null ? null : f(pos), pBatch,
+                keyPadding == null ? null : i(keyPadding), n, h, tq, tk, d, scale, dropoutP, seed, counter);
+    }
+
     // ---- convolution helpers --------------------------------------------------------------------
 
     @Override

@@ -1,0 +1,334 @@
+package dev.attune.kernels.cpu;
+
+import dev.attune.kernels.CounterRng;
+import dev.attune.kernels.Parallel;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Fused scaled dot-product attention on the CPU (see {@code Backend.attention} for the contract):
+ * per head, with S = scale (q k^T + qPos pos^T), -inf at padded keys,
+ * <pre>
+ *   forward:  P = softmax_j(S),  lse_i = log sum_j exp(S_ij),  out = (P o M / (1-p)) v
+ *   backward: D_i = dO_i . out_i,  dP = (dO v^T) o M / (1-p),  dS = scale P o (dP - D)
+ *             gq = dS k,  gk = dS^T q,  gv = (P o M / (1-p))^T dO,  gqPos = dS pos,  gPos = dS^T qPos
+ * </pre>
+ * where M is the dropout keep-mask drawn by the counter RNG at the flat (N, H, Tq, Tk) index.
+ *
+ * <p>Forward (flash style): each task is one head and a block of {@link #BR} query rows; it walks
+ * the keys in blocks of {@link #BC} with an online softmax (running row max m and sum l; a new
+ * block with max m' rescales the accumulated output and l by exp(m - m')), so at most one
+ * BR x BC block of scores exists per thread. The block products go through {@link CpuGemm};
+ * with a position term, q and qPos (and k and pos) are laid side by side so that
+ * {@code q k^T + qPos pos^T} is one product of depth 2d.
+ *
+ * <p>Backward: each task is one head; it recomputes the score blocks from lse
+ * ({@code P = exp(S - lse)}), so no probabilities are kept between the passes. A head's gk and
+ * gv sums over its row blocks stay within the task; gPos shared by the batch (pBatch = 1) is
+ * summed per head into a scratch (N, H, Tk, d) and then over the batch in index order. Every sum
+ * has one fixed order that does not depend on how heads are split over threads, so results are
+ * bit-identical run to run and across thread counts.
+ */
+final class CpuAttention {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int VL = S.length();
+    /** Query rows per block. */
+    static final int BR = 128;
+    /** Keys per block: a BR x BC block of scores is 64 KiB. */
+    static final int BC = 128;
+    /** Multiply-adds below which a task is too small to hand to another thread. */
+    private static final int MIN_TASK_WORK = 1 << 16;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * Per-thread blocks: scores/probabilities, dP or dS, dropped probabilities, row statistics,
+     * the output accumulator, and the side-by-side operands and their gradients (see {@link Head}).
+     */
+    private static final class Scratch {
+        final float[] s = new float[BR * BC], dp = new float[BR * BC], pd = new float[BR * BC];
+        final float[] m = new float[BR], l = new float[BR], dRow = new float[BR];
+        final float[][] grown = new float[5][0];
+
+        /** Buffer {@code which} (0 acc, 1 qs, 2 ks, 3 gqs, 4 gks) with at least {@code size} floats. */
+        float[] buffer(int which, int size) {
+            if (grown[which].length < size) grown[which] = new float[size];
+            return grown[which];
+        }
+    }
+
+    /**
+     * One head's operands of the score product {@code S = scale qs ks^T}: q and k themselves
+     * (width d) or, with a position term, {@code [q | qPos]} and {@code [k | pos]} side by side
+     * (width 2d), so that the scores, and gq with gqPos and gk with gPos in the backward, are one
+     * GEMM each instead of two.
+     */
+    private record Head(float[] qs, int qsOff, float[] ks, int ksOff, int w) {
+        /** Rows [i0, i0 + rows) of the head's queries and all its keys. */
+        static Head of(Problem pr, int bh, int i0, int rows, Scratch sc) {
+            int d = pr.d, qOff = (bh * pr.tq + i0) * d, kOff = pr.kvOffset(bh);
+            if (pr.qp == null) return new Head(pr.q, qOff, pr.k, kOff, d);
+            float[] qs = sc.buffer(1, rows * 2 * d), ks = sc.buffer(2, pr.tk * 2 * d);
+            sideBySide(pr.q, qOff, pr.qp, qOff, rows, d, qs);
+            sideBySide(pr.k, kOff, pr.p, pr.posOffset(bh), pr.tk, d, ks);
+            return new Head(qs, 0, ks, 0, 2 * d);
+        }
+    }
+
+    /** {@code dst[r] = [a[r] | b[r]]} for rows of width d starting at {@code aOff} and {@code bOff}. */
+    private static void sideBySide(float[] a, int aOff, float[] b, int bOff, int rows, int d, float[] dst) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(a, aOff + r * d, dst, r * 2 * d, d);
+            System.arraycopy(b, bOff + r * d, dst, r * 2 * d + d, d);
+        }
+    }
+
+    /** The operands of one call, laid out as {@code Backend.attention} states. */
+    record Problem(float[] q, float[] k, float[] v, float[] qp, float[] p, int pBatch, int[] pad,
+                   int n, int h, int tq, int tk, int d, float scale, float dropoutP, long seed, long counter) {
+
+        int kvOffset(int bh) {
+            return bh * tk * d;
+        }
+
+        int posOffset(int bh) {
+            return ((pBatch == 1 ? 0 : bh / h) * h + bh % h) * tk * d;
+        }
+
+        /** Stream position of the dropout draw for score (bh, i, j0). */
+        long dropPosition(int bh, int i, int j0) {
+            return counter + ((long) bh * tq + i) * tk + j0;
+        }
+    }
+
+    private CpuAttention() {}
+
+    static void forward(Problem pr, float[] out, float[] lse) {
+        int rowBlocks = (pr.tq + BR - 1) / BR;
+        long work = (long) Math.min(BR, pr.tq) * Math.max(1, pr.tk) * Math.max(1, pr.d);
+        int minChunk = (int) Math.max(1, MIN_TASK_WORK / work);
+        Parallel.forRange(pr.n * pr.h * rowBlocks, minChunk, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) forwardBlock(pr, t / rowBlocks, t % rowBlocks, out, lse);
+        });
+    }
+
+    private static void forwardBlock(Problem pr, int bh, int rowBlock, float[] out, float[] lse) {
+        int d = pr.d, tk = pr.tk;
+        int i0 = rowBlock * BR, rows = Math.min(BR, pr.tq - i0);
+        int qOff = (bh * pr.tq + i0) * d, kvOff = pr.kvOffset(bh);
+        Scratch sc = SCRATCH.get();
+        float[] s = sc.s, m = sc.m, l = sc.l, acc = sc.buffer(0, rows * d);
+        Head hd = Head.of(pr, bh, i0, rows, sc);
+        Arrays.fill(m, 0, rows, Float.NEGATIVE_INFINITY);
+        Arrays.fill(l, 0, rows, 0f);
+        Arrays.fill(acc, 0, rows * d, 0f);
+        float keep = 1f - pr.dropoutP, inv = 1f / keep;
+        for (int j0 = 0; j0 < tk; j0 += BC) {
+            int cols = Math.min(BC, tk - j0);
+            scores(pr, bh, hd, 0, j0, rows, cols, s);
+            for (int i = 0; i < rows; i++) {
+                int so = i * BC;
+                float mNew = Math.max(m[i], rowMax(s, so, cols));
+                if (mNew == Float.NEGATIVE_INFINITY) {
+                    // Every key so far is padded: nothing to add yet.
+                    Arrays.fill(s, so, so + cols, 0f);
+                    continue;
+                }
+                float corr = (float) Math.exp(m[i] - mNew);   // 0 when m[i] is still -inf
+                l[i] = l[i] * corr + expRow(s, so, cols, mNew);
+                m[i] = mNew;
+                if (corr != 1f) scaleRow(acc, i * d, d, corr);
+                if (pr.dropoutP > 0f) dropRow(s, so, cols, pr.seed, pr.dropPosition(bh, i0 + i, j0), keep, inv);
+            }
+            CpuGemm.sgemm(false, false, 1, rows, d, cols, 1f, s, 0, BC, 0, pr.v, kvOff + j0 * d, d, 0, 1f, acc, 0, d, 0);
+        }
+        int lseOff = bh * pr.tq + i0;
+        for (int i = 0; i < rows; i++) {
+            int o = qOff + i * d;
+            if (l[i] == 0f) {
+                // All keys padded: zero output, and lse -inf marks the row for the backward.
+                Arrays.fill(out, o, o + d, 0f);
+                lse[lseOff + i] = Float.NEGATIVE_INFINITY;
+            } else {
+                float r = 1f / l[i];
+                int c = 0;
+                FloatVector vr = FloatVector.broadcast(S, r);
+                for (int bound = S.loopBound(d); c < bound; c += VL) {
+                    FloatVector.fromArray(S, acc, i * d + c).mul(vr).intoArray(out, o + c);
+                }
+                for (; c < d; c++) out[o + c] = acc[i * d + c] * r;
+                lse[lseOff + i] = m[i] + (float) Math.log(l[i]);
+            }
+        }
+    }
+
+    static void backward(Problem pr, float[] out, float[] lse, float[] gOut,
+                         float[] gq, float[] gk, float[] gv, float[] gqPos, float[] gPos) {
+        int n = pr.n, h = pr.h, tk = pr.tk, d = pr.d;
+        boolean pos = pr.qp != null;
+        // gPos shared by the batch: per-head partial sums first, then a fixed-order sum over the batch.
+        boolean direct = pr.pBatch == n;
+        float[] gPosHeads = pos && !direct ? new float[n * h * tk * d] : gPos;
+        long work = (long) pr.tq * Math.max(1, tk) * Math.max(1, d);
+        int minChunk = (int) Math.max(1, MIN_TASK_WORK / work);
+        Parallel.forRange(n * h, minChunk, (b0, b1) -> {
+            for (int bh = b0; bh < b1; bh++) {
+                backwardHead(pr, bh, out, lse, gOut, gq, gk, gv, gqPos, gPosHeads, direct ? pr.posOffset(bh) : pr.kvOffset(bh));
+            }
+        });
+        if (pos && !direct) {
+            int plane = tk * d;
+            Parallel.forRange(h * plane, 1 << 14, (e0, e1) -> {
+                for (int e = e0; e < e1; e++) {
+                    int hh = e / plane, c = e % plane;
+                    float sum = 0f;
+                    for (int b = 0; b < n; b++) sum += gPosHeads[(b * h + hh) * plane + c];
+                    gPos[e] = sum;
+                }
+            });
+        }
+    }
+
+    private static void backwardHead(Problem pr, int bh, float[] out, float[] lse, float[] gOut,
+                                     float[] gq, float[] gk, float[] gv, float[] gqPos, float[] gPos, int gPosOff) {
+        int d = pr.d, tk = pr.tk, tq = pr.tq;
+        boolean pos = pr.qp != null, drop = pr.dropoutP > 0f;
+        int qBase = bh * tq * d, kvOff = pr.kvOffset(bh);
+        Scratch sc = SCRATCH.get();
+        float[] s = sc.s, dp = sc.dp, pd = sc.pd, dRow = sc.dRow;
+        Head hd = Head.of(pr, bh, 0, tq, sc);
+        int w = hd.w();
+        // Gradients of the score operands: gq and gk in place, or [gq | gqPos] and [gk | gPos] side by side.
+        float[] gqs = pos ? sc.buffer(3, tq * w) : gq, gks = pos ? sc.buffer(4, tk * w) : gk;
+        int gqsOff = pos ? 0 : qBase, gksOff = pos ? 0 : kvOff;
+        Arrays.fill(gqs, gqsOff, gqsOff + tq * w, 0f);
+        Arrays.fill(gks, gksOff, gksOff + tk * w, 0f);
+        Arrays.fill(gv, kvOff, kvOff + tk * d, 0f);
+        float keep = 1f - pr.dropoutP, inv = 1f / keep;
+        for (int i0 = 0; i0 < tq; i0 += BR) {
+            int rows = Math.min(BR, tq - i0), qOff = qBase + i0 * d;
+            for (int i = 0; i < rows; i++) dRow[i] = dot(gOut, out, qOff + i * d, d);
+            for (int j0 = 0; j0 < tk; j0 += BC) {
+                int cols = Math.min(BC, tk - j0), kOff = kvOff + j0 * d;
+                scores(pr, bh, hd, i0, j0, rows, cols, s);
+                for (int i = 0; i < rows; i++) {
+                    float rowLse = lse[bh * tq + i0 + i];
+                    if (rowLse == Float.NEGATIVE_INFINITY) Arrays.fill(s, i * BC, i * BC + cols, 0f);
+                    else expRow(s, i * BC, cols, rowLse);
+                }
+                CpuGemm.sgemm(false, true, 1, rows, cols, d, 1f, gOut, qOff, d, 0, pr.v, kOff, d, 0, 0f, dp, 0, BC, 0);
+                float[] dropped = s;
+                if (drop) {
+                    // The kept probabilities feed gv; dP sees the same mask.
+                    for (int i = 0; i < rows; i++) {
+                        long at = pr.dropPosition(bh, i0 + i, j0);
+                        for (int j = i * BC, end = j + cols; j < end; j++, at++) {
+                            boolean kept = CounterRng.uniform(pr.seed, at) < keep;
+                            pd[j] = kept ? s[j] * inv : 0f;
+                            dp[j] = kept ? dp[j] * inv : 0f;
+                        }
+                    }
+                    dropped = pd;
+                }
+                CpuGemm.sgemm(true, false, 1, cols, d, rows, 1f, dropped, 0, BC, 0, gOut, qOff, d, 0, 1f, gv, kOff, d, 0);
+                for (int i = 0; i < rows; i++) softmaxGrad(s, dp, i * BC, cols, dRow[i], pr.scale);
+                CpuGemm.sgemm(false, false, 1, rows, w, cols, 1f, dp, 0, BC, 0, hd.ks(), hd.ksOff() + j0 * w, w, 0, 1f,
+                        gqs, gqsOff + i0 * w, w, 0);
+                CpuGemm.sgemm(true, false, 1, cols, w, rows, 1f, dp, 0, BC, 0, hd.qs(), hd.qsOff() + i0 * w, w, 0, 1f,
+                        gks, gksOff + j0 * w, w, 0);
+            }
+        }
+        if (pos) {
+            for (int i = 0; i < tq; i++) {
+                System.arraycopy(gqs, i * w, gq, qBase + i * d, d);
+                System.arraycopy(gqs, i * w + d, gqPos, qBase + i * d, d);
+            }
+            for (int j = 0; j < tk; j++) {
+                System.arraycopy(gks, j * w, gk, kvOff + j * d, d);
+                System.arraycopy(gks, j * w + d, gPos, gPosOff + j * d, d);
+            }
+        }
+    }
+
+    /**
+     * The score block {@code s[i, j] = scale (q_i . k_j + qPos_i . pos_j)} for rows
+     * [i0, i0 + rows) of the head's operands and keys [j0, j0 + cols), -inf at padded keys (row stride BC).
+     */
+    private static void scores(Problem pr, int bh, Head hd, int i0, int j0, int rows, int cols, float[] s) {
+        int w = hd.w();
+        CpuGemm.sgemm(false, true, 1, rows, cols, w, pr.scale, hd.qs(), hd.qsOff() + i0 * w, w, 0, hd.ks(), hd.ksOff() + j0 * w, w, 0,
+                0f, s, 0, BC, 0);
+        if (pr.pad != null) {
+            int padOff = bh / pr.h * pr.tk + j0;
+            for (int j = 0; j < cols; j++) {
+                if (pr.pad[padOff + j] != 0) for (int i = 0; i < rows; i++) s[i * BC + j] = Float.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
+    private static float rowMax(float[] s, int off, int n) {
+        FloatVector mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += VL) mx = mx.max(FloatVector.fromArray(S, s, off + j));
+        float r = mx.reduceLanes(VectorOperators.MAX);
+        for (; j < n; j++) r = Math.max(r, s[off + j]);
+        return r;
+    }
+
+    /** {@code s[j] = exp(s[j] - shift)} over the row (exp(-inf) = 0); returns their sum. */
+    private static float expRow(float[] s, int off, int n, float shift) {
+        FloatVector vs = FloatVector.broadcast(S, shift), sum = FloatVector.zero(S);
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += VL) {
+            FloatVector e = FloatVector.fromArray(S, s, off + j).sub(vs).lanewise(VectorOperators.EXP);
+            e.intoArray(s, off + j);
+            sum = sum.add(e);
+        }
+        float r = sum.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            float e = (float) Math.exp(s[off + j] - shift);
+            s[off + j] = e;
+            r += e;
+        }
+        return r;
+    }
+
+    private static void scaleRow(float[] x, int off, int n, float f) {
+        FloatVector vf = FloatVector.broadcast(S, f);
+        int c = 0;
+        for (int bound = S.loopBound(n); c < bound; c += VL) FloatVector.fromArray(S, x, off + c).mul(vf).intoArray(x, off + c);
+        for (; c < n; c++) x[off + c] *= f;
+    }
+
+    /**
+     * Dropout of one row in place: {@code s[j] *= 1 / keep} where the draw at stream position
+     * {@code at + j} is below {@code keep} (as {@code Backend.random} BERNOULLI decides), else 0.
+     */
+    private static void dropRow(float[] s, int off, int n, long seed, long at, float keep, float inv) {
+        for (int j = 0; j < n; j++) s[off + j] = CounterRng.uniform(seed, at + j) < keep ? s[off + j] * inv : 0f;
+    }
+
+    /** {@code dp[j] = scale p[j] (dp[j] - rowDot)}: the softmax backward of one row, in place in dp. */
+    private static void softmaxGrad(float[] p, float[] dp, int off, int n, float rowDot, float scale) {
+        FloatVector vd = FloatVector.broadcast(S, rowDot), vs = FloatVector.broadcast(S, scale);
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += VL) {
+            FloatVector g = FloatVector.fromArray(S, dp, off + j).sub(vd).mul(FloatVector.fromArray(S, p, off + j));
+            g.mul(vs).intoArray(dp, off + j);
+        }
+        for (; j < n; j++) dp[off + j] = (dp[off + j] - rowDot) * p[off + j] * scale;
+    }
+
+    private static float dot(float[] a, float[] b, int off, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int c = 0;
+        for (int bound = S.loopBound(n); c < bound; c += VL) {
+            acc = FloatVector.fromArray(S, a, off + c).fma(FloatVector.fromArray(S, b, off + c), acc);
+        }
+        float r = acc.reduceLanes(VectorOperators.ADD);
+        for (; c < n; c++) r += a[off + c] * b[off + c];
+        return r;
+    }
+}
