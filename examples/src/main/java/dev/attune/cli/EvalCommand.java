@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code attune eval TASK}: evaluation of a trained model; {@code eval speaker} measures speaker accuracy. */
-@Command(name = "eval", description = "Evaluate a trained model.", synopsisSubcommandLabel = "TASK", subcommands = EvalCommand.Speaker.class)
+@Command(name = "eval", description = "Evaluate a trained model.", synopsisSubcommandLabel = "TASK", subcommands = {EvalCommand.Speaker.class, LasCommands.Eval.class})
 final class EvalCommand extends TaskGroupCommand {
 
     /** {@code attune eval speaker}: accuracy of a checkpoint over every labelled utterance of a folder. */

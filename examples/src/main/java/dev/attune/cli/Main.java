@@ -51,6 +51,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             TrainCommand.class,
             EvalCommand.class,
             PredictCommand.class,
+            DecodeCommand.class,
             BenchCommand.class,
         })
 public final class Main implements Callable<Integer> {

@@ -2,7 +2,6 @@ package dev.attune.cli;
 
 import dev.attune.nn.audio.FbankOptions;
 import dev.attune.nn.data.An4Corpus;
-import dev.attune.nn.data.FeatureExtractor;
 import dev.attune.nn.data.FolderCorpus;
 import dev.attune.nn.data.FsddCorpus;
 import dev.attune.nn.data.Hw4Corpus;
@@ -142,9 +141,7 @@ final class SpeakerData {
 
     /** The normalised features of every utterance, computed on all cores, in input order. */
     static List<float[][]> extract(List<Utterance> utterances, Features f) throws IOException {
-        FbankOptions options = f.fbank() != null ? f.fbank() : FbankOptions.DEFAULTS;
-        List<float[][]> raw = new FeatureExtractor(options, false).extractAll(utterances, Runtime.getRuntime().availableProcessors());
-        return raw.parallelStream().map(f::normalise).toList();
+        return f.extract(utterances, Runtime.getRuntime().availableProcessors());
     }
 
     /** Class indices of labelled utterances under {@code speakers}; unknown speakers are an error naming them. */

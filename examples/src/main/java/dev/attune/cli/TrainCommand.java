@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code attune train TASK}: training jobs; {@code train speaker} is the speaker-identification job. */
-@Command(name = "train", description = "Train a model.", synopsisSubcommandLabel = "TASK", subcommands = TrainCommand.Speaker.class)
+@Command(name = "train", description = "Train a model.", synopsisSubcommandLabel = "TASK", subcommands = {TrainCommand.Speaker.class, LasCommands.Train.class})
 final class TrainCommand extends TaskGroupCommand {
 
     /** {@code attune train speaker}: a HW4 classifier on a speaker corpus, checkpoints and curves in {@code --out}. */

@@ -38,6 +38,30 @@ public final class Las extends Module {
                     CharVocab.SOS, CharVocab.EOS, CharVocab.PAD);
         }
 
+        /**
+         * las-tiny, for quick runs on small corpora: listener BLSTM 64 with 2 pyramid layers, speller
+         * LSTM 128 x 1, embedding 32, dot attention in 64 dims, 40-dim input, {@link CharVocab}'s special ids.
+         */
+        public static Config tiny(int vocabSize) {
+            return new Config(40, 64, 2, 128, 1, 32, 64, vocabSize, AttentionKind.DOT, 10, 50,
+                    CharVocab.SOS, CharVocab.EOS, CharVocab.PAD);
+        }
+
+        /** The preset {@code las-small} or {@code las-tiny} for {@code inputDim} features and {@link CharVocab}. */
+        public static Config byName(String name, int inputDim) {
+            Config c = switch (name) {
+                case "las-small" -> small(CharVocab.size());
+                case "las-tiny" -> tiny(CharVocab.size());
+                default -> throw new IllegalArgumentException("Las.Config.byName: unknown model '" + name + "' (las-small, las-tiny)");
+            };
+            return c.withInputDim(inputDim);
+        }
+
+        public Config withInputDim(int dim) {
+            return new Config(dim, listenerHidden, listenerLayers, spellerHidden, spellerLayers, embeddingDim, attentionDim,
+                    vocabSize, attention, locationChannels, locationHalfWidth, sosId, eosId, padId);
+        }
+
         public Config withAttention(AttentionKind kind) {
             return new Config(inputDim, listenerHidden, listenerLayers, spellerHidden, spellerLayers, embeddingDim, attentionDim,
                     vocabSize, kind, locationChannels, locationHalfWidth, sosId, eosId, padId);

@@ -1,18 +1,15 @@
 package dev.attune.nn.train;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attune.nn.Hw4Classifier;
 import dev.attune.nn.Hw4Config;
 import dev.attune.nn.audio.Cmvn;
 import dev.attune.nn.audio.FbankOptions;
+import dev.attune.nn.data.FeatureExtractor;
+import dev.attune.nn.data.Utterance;
 import dev.attune.nn.optim.Optimizer;
 import dev.attune.tensor.Generator;
 import dev.attune.tensor.Tensor;
-import dev.attune.tensor.io.Safetensors;
-import dev.attune.tensor.io.SafetensorsFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -46,9 +43,7 @@ public record SpeakerCheckpoint(Hw4Classifier model, List<String> labels, Featur
 
     public static final String FORMAT = "attune-speaker-checkpoint";
     public static final String VERSION = "1";
-    static final String OPTIMIZER_PREFIX = "optimizer.";
-
-    private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+    private static final String WHAT = "speaker checkpoint";
 
     /**
      * How an utterance becomes the frames the model reads.
@@ -83,6 +78,16 @@ public record SpeakerCheckpoint(Hw4Classifier model, List<String> labels, Featur
         public float[][] normalise(float[][] raw) {
             return normalisation.equals(UTTERANCE_CMVN) ? Cmvn.perUtterance(raw, true) : raw;
         }
+
+        /**
+         * The normalised features of every utterance, in input order, computed on {@code threads}
+         * threads with {@link FeatureExtractor} (no cache); the utterances' sources must fit {@link #source}.
+         */
+        public List<float[][]> extract(List<Utterance> utterances, int threads) throws IOException {
+            FbankOptions options = fbank != null ? fbank : FbankOptions.DEFAULTS;
+            List<float[][]> raw = new FeatureExtractor(options, false).extractAll(utterances, threads);
+            return raw.parallelStream().map(this::normalise).toList();
+        }
     }
 
     public SpeakerCheckpoint {
@@ -114,17 +119,15 @@ public record SpeakerCheckpoint(Hw4Classifier model, List<String> labels, Featur
             throw new IllegalArgumentException("SpeakerCheckpoint.save: " + labels.size() + " labels for a model of "
                     + model.config().nSpeakers() + " speakers");
         }
-        Map<String, Tensor> tensors = new LinkedHashMap<>(model.stateDict());
-        if (optimizer != null) optimizer.state().forEach((k, v) -> tensors.put(OPTIMIZER_PREFIX + k, v));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("format_version", VERSION);
-        meta.put("model_config", json(model.config()));
-        meta.put("labels", json(labels));
-        meta.put("features", json(features));
+        meta.put("model_config", CheckpointFiles.json(model.config()));
+        meta.put("labels", CheckpointFiles.json(labels));
+        meta.put("features", CheckpointFiles.json(features));
         meta.put("step", Integer.toString(step));
         meta.put("validation_accuracy", Double.toString(validationAccuracy));
-        Safetensors.write(file, tensors, meta);
+        CheckpointFiles.write(file, model.stateDict(), optimizer, meta);
     }
 
     /**
@@ -133,36 +136,18 @@ public record SpeakerCheckpoint(Hw4Classifier model, List<String> labels, Featur
      * speaker checkpoint, or whose metadata is damaged, is an IOException saying what is wrong.
      */
     public static SpeakerCheckpoint load(Path file) throws IOException {
-        SafetensorsFile f = Safetensors.read(file);
-        Map<String, String> meta = f.metadata();
-        if (!FORMAT.equals(meta.get("format"))) {
-            throw new IOException(file + " is not an Attune speaker checkpoint (metadata 'format' is "
-                    + (meta.containsKey("format") ? "'" + meta.get("format") + "'" : "missing") + ", expected '" + FORMAT + "')");
-        }
-        if (!VERSION.equals(meta.get("format_version"))) {
-            throw new IOException(file + ": unsupported speaker checkpoint version '" + meta.get("format_version") + "' (this build reads " + VERSION + ")");
-        }
-        Hw4Config config = parse(file, meta, "model_config", new TypeReference<Hw4Config>() {});
-        List<String> labels = parse(file, meta, "labels", new TypeReference<List<String>>() {});
-        Features features = parse(file, meta, "features", new TypeReference<Features>() {});
-        int step;
-        double accuracy;
-        try {
-            step = Integer.parseInt(require(file, meta, "step"));
-            accuracy = Double.parseDouble(require(file, meta, "validation_accuracy"));
-        } catch (NumberFormatException e) {
-            throw new IOException(file + ": damaged speaker checkpoint metadata: " + e.getMessage(), e);
-        }
-        Map<String, Tensor> weights = new LinkedHashMap<>(), optimizer = new LinkedHashMap<>();
-        f.tensors().forEach((k, v) -> {
-            if (k.startsWith(OPTIMIZER_PREFIX)) optimizer.put(k.substring(OPTIMIZER_PREFIX.length()), v);
-            else weights.put(k, v);
-        });
+        CheckpointFiles.Contents c = CheckpointFiles.read(file, FORMAT, VERSION, WHAT);
+        Map<String, String> meta = c.meta();
+        Hw4Config config = CheckpointFiles.parse(file, meta, "model_config", new TypeReference<Hw4Config>() {}, WHAT);
+        List<String> labels = CheckpointFiles.parse(file, meta, "labels", new TypeReference<List<String>>() {}, WHAT);
+        Features features = CheckpointFiles.parse(file, meta, "features", new TypeReference<Features>() {}, WHAT);
+        int step = CheckpointFiles.integer(file, meta, "step", WHAT);
+        double accuracy = CheckpointFiles.number(file, meta, "validation_accuracy", WHAT);
         Hw4Classifier model;
         try {
             model = new Hw4Classifier(config, new Generator(0));
-            model.loadStateDict(weights, true);
-            return new SpeakerCheckpoint((Hw4Classifier) model.eval(), labels, features, step, accuracy, optimizer);
+            model.loadStateDict(c.weights(), true);
+            return new SpeakerCheckpoint((Hw4Classifier) model.eval(), labels, features, step, accuracy, c.optimizer());
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": the weights do not fit the stored model configuration: " + e.getMessage(), e);
         }
@@ -177,30 +162,5 @@ public record SpeakerCheckpoint(Hw4Classifier model, List<String> labels, Featur
     public String describe() {
         return String.format(Locale.ROOT, "%s, %d speakers, step %d, validation accuracy %.4f", model.config().name(), labels.size(), step,
                 validationAccuracy);
-    }
-
-    private static String json(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("SpeakerCheckpoint: cannot write " + value + " as JSON", e);
-        }
-    }
-
-    private static String require(Path file, Map<String, String> meta, String key) throws IOException {
-        String v = meta.get(key);
-        if (v == null) throw new IOException(file + ": damaged speaker checkpoint: metadata '" + key + "' is missing");
-        return v;
-    }
-
-    private static <T> T parse(Path file, Map<String, String> meta, String key, TypeReference<T> type) throws IOException {
-        String v = require(file, meta, key);
-        try {
-            T value = JSON.readValue(v, type);
-            if (value == null) throw new IOException(file + ": damaged speaker checkpoint: metadata '" + key + "' is null");
-            return value;
-        } catch (JsonProcessingException | IllegalArgumentException e) {
-            throw new IOException(file + ": damaged speaker checkpoint: metadata '" + key + "' cannot be read: " + e.getMessage(), e);
-        }
     }
 }

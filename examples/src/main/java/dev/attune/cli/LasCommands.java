@@ -1,0 +1,168 @@
+package dev.attune.cli;
+
+import dev.attune.nn.data.Split;
+import dev.attune.nn.data.Utterance;
+import dev.attune.nn.las.Decoder;
+import dev.attune.nn.las.Las;
+import dev.attune.nn.train.LasCheckpoint;
+import dev.attune.nn.train.LasTrainer;
+import dev.attune.nn.train.TranscribedData;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The LAS speech-recognition jobs: {@code train las}, {@code eval las}, {@code decode las}. */
+final class LasCommands {
+    private LasCommands() {}
+
+    private static int cores() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** {@code attune train las}: a LAS model on yes/no, FSDD (spelled digits) or AN4; checkpoints and pictures in {@code --out}. */
+    @Command(name = "las", description = {
+        "Train Listen, Attend and Spell (teacher forcing 0.9 -> 0.5, label smoothing 0.1, AdamW, clipping) and report validation CER/WER.",
+        "Writes best.safetensors, last.safetensors, curves.png and alignment.png into --out."})
+    static final class Train extends AttuneCommand {
+        @Option(names = "--data", required = true, paramLabel = "DIR", description = "Corpus folder (e.g. ../shared/data/yesno).")
+        private Path data;
+
+        @Option(names = "--format", paramLabel = "FORMAT", description = "yesno, fsdd or an4 (default: detected from DIR).")
+        private String format;
+
+        @Option(names = "--model", description = "las-small or las-tiny (default: ${DEFAULT-VALUE}).", defaultValue = "las-small")
+        private String model;
+
+        @Option(names = "--steps", description = "Optimizer steps at most (default: ${DEFAULT-VALUE}).", defaultValue = "2000")
+        private int steps;
+
+        @Option(names = "--minutes", paramLabel = "M", description = "Stop after M minutes of training (default: no limit).")
+        private Double minutes;
+
+        @Option(names = "--batch", description = "Utterances per step (default: ${DEFAULT-VALUE}).", defaultValue = "16")
+        private int batch;
+
+        @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).", defaultValue = "1e-3")
+        private double lr;
+
+        @Option(names = "--valid-every", paramLabel = "N", description = "Steps between validations (default: a tenth of --steps).")
+        private Integer validEvery;
+
+        @Option(names = "--seed", description = "Seed of initialisation, batch order and teacher forcing (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+        private long seed;
+
+        @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/las under the repository).")
+        private Path outDir;
+
+        @Override
+        public Integer call() throws Exception {
+            if (minutes != null && !(minutes > 0)) throw new IllegalArgumentException("--minutes must be positive, got " + minutes);
+            TranscribedData.Format fmt = TranscribedData.format(format, data);
+            Split<Utterance> split = TranscribedData.load(fmt, data);
+            var features = TranscribedData.features(fmt);
+            long t0 = System.nanoTime();
+            var train = new LasTrainer.Data(features.extract(split.train(), cores()), transcripts(split.train()));
+            var valid = new LasTrainer.Data(features.extract(split.validation(), cores()), transcripts(split.validation()));
+            Las.Config config = Las.Config.byName(model, train.features().get(0)[0].length);
+            err().printf(Locale.ROOT, "%s (%s): %d training and %d validation utterances; features in %.1f s%n", data,
+                    fmt.name().toLowerCase(Locale.ROOT), train.size(), valid.size(), (System.nanoTime() - t0) / 1e9);
+            Path out = outDir != null ? outDir : home().resolve("runs").resolve("las");
+            var d = LasTrainer.Options.defaults(steps, minutes == null ? 0 : minutes * 60, seed, out);
+            var options = new LasTrainer.Options(steps, d.maxSeconds(), batch, lr, d.warmup(), d.clipNorm(),
+                    validEvery != null ? validEvery : d.validEvery(), d.tfStart(), d.tfEnd(), d.labelSmoothing(), seed, out);
+            err().printf(Locale.ROOT, "training %s (%,d parameters) for at most %d steps%s, batch %d%n", model,
+                    new Las(config, new dev.attune.tensor.Generator(0)).parameterCount(), steps,
+                    minutes == null ? "" : String.format(Locale.ROOT, " or %.1f minutes", minutes), batch);
+            LasTrainer.Result r = new LasTrainer(config, model, features, options, err()).train(train, valid);
+            out().printf(Locale.ROOT, "trained %d steps in %.1f s (%.2f steps/s)%n", r.stepsRun(), r.seconds(), r.stepsRun() / r.seconds());
+            out().printf(Locale.ROOT, "best validation CER: %.2f%% at step %d (%s)%n", 100 * r.bestCer(), r.bestStep(), out.resolve("best.safetensors"));
+            out().println("validation " + r.last());
+            return 0;
+        }
+    }
+
+    /** {@code attune eval las}: CER and WER of a checkpoint on a split of a corpus. */
+    @Command(name = "las", description = "CER and WER of a LAS checkpoint on a split of a corpus (greedy, or beam search with --beam).")
+    static final class Eval extends AttuneCommand {
+        @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "A checkpoint written by `attune train las`.")
+        private Path checkpoint;
+
+        @Option(names = "--data", required = true, paramLabel = "DIR", description = "Corpus folder.")
+        private Path data;
+
+        @Option(names = "--format", paramLabel = "FORMAT", description = "yesno, fsdd or an4 (default: detected from DIR).")
+        private String format;
+
+        @Option(names = "--split", paramLabel = "NAME", description = "train, validation or all (default: ${DEFAULT-VALUE}; for yesno the 1_ files).",
+                defaultValue = "validation")
+        private String split;
+
+        @Option(names = "--beam", paramLabel = "K", description = "Beam width; 1 is greedy decoding (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+        private int beam;
+
+        @Override
+        public Integer call() throws Exception {
+            if (beam < 1) throw new IllegalArgumentException("--beam must be >= 1, got " + beam);
+            LasCheckpoint ck = LasCheckpoint.load(checkpoint);
+            TranscribedData.Format fmt = TranscribedData.format(format, data);
+            if (!TranscribedData.features(fmt).source().equals(ck.features().source())) {
+                throw new IllegalArgumentException("the checkpoint reads " + ck.features().source() + " features, but "
+                        + fmt.name().toLowerCase(Locale.ROOT) + " data gives " + TranscribedData.features(fmt).source());
+            }
+            List<Utterance> utts = TranscribedData.part(TranscribedData.load(fmt, data), split);
+            if (utts.isEmpty()) throw new IllegalArgumentException("no utterances in split '" + split + "' of " + data);
+            err().println("checkpoint: " + ck.describe());
+            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.features().extract(utts, cores()), 16, ck.maxLength(), beam);
+            out().println(LasTrainer.score(transcripts(utts), hyps));
+            return 0;
+        }
+    }
+
+    /** {@code attune decode las}: the transcript of each audio or feature file. */
+    @Command(name = "las", description = "Print the LAS transcript of each file (WAV for fbank checkpoints, .mfc for AN4, .pt feature tensors), one line each: FILE<TAB>TEXT.")
+    static final class Decode extends AttuneCommand {
+        @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "A checkpoint written by `attune train las`.")
+        private Path checkpoint;
+
+        @Option(names = "--beam", paramLabel = "K", description = "Beam width; 1 is greedy decoding (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+        private int beam;
+
+        @Parameters(arity = "1..*", paramLabel = "FILE", description = "Audio (.wav) or feature (.mfc, .pt) files.")
+        private List<Path> files;
+
+        @Override
+        public Integer call() throws Exception {
+            if (beam < 1) throw new IllegalArgumentException("--beam must be >= 1, got " + beam);
+            LasCheckpoint ck = LasCheckpoint.load(checkpoint);
+            List<Utterance> utts = files.stream().map(f -> utterance(f, ck.features().source())).toList();
+            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.features().extract(utts, cores()), 16, ck.maxLength(), beam);
+            for (int i = 0; i < files.size(); i++) out().println(files.get(i) + "\t" + hyps.get(i).text());
+            return 0;
+        }
+
+        /** The file as an utterance of the kind the checkpoint's features are computed from. */
+        private static Utterance utterance(Path f, String source) {
+            Utterance.Kind kind = switch (source) {
+                case "fbank" -> Utterance.Kind.WAV;
+                case "sphinx-mfc" -> Utterance.Kind.SPHINX_MFC;
+                default -> Utterance.Kind.TORCH_TENSOR;
+            };
+            String extension = switch (kind) {
+                case WAV -> ".wav";
+                case SPHINX_MFC -> ".mfc";
+                case TORCH_TENSOR -> ".pt";
+            };
+            if (!f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(extension)) {
+                throw new IllegalArgumentException(f + ": the checkpoint reads " + source + " features, so it decodes " + extension + " files");
+            }
+            return new Utterance(f.getFileName().toString(), null, null, f, kind);
+        }
+    }
+
+    private static List<String> transcripts(List<Utterance> utts) {
+        return utts.stream().map(Utterance::transcript).toList();
+    }
+}

@@ -1,0 +1,91 @@
+package dev.attune.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train, eval and decode las in-process on three FSDD files copied to a temporary folder, and their argument errors. */
+class LasCommandsTest {
+
+    @TempDir
+    static Path tmp;
+    static Path subset;
+
+    @BeforeAll
+    static void copyThreeFiles() throws IOException {
+        Path recordings = null;
+        for (Path p = Path.of("").toAbsolutePath(); p != null && recordings == null; p = p.getParent()) {
+            Path candidate = p.resolve("shared/data/fsdd/recordings");
+            if (Files.isDirectory(candidate)) recordings = candidate;
+        }
+        assumeTrue(recordings != null, "FSDD data not found in shared/data/fsdd above " + Path.of("").toAbsolutePath());
+        subset = Files.createDirectories(tmp.resolve("fsdd"));
+        // repetition 10 is held out (r % 10 == 0), 11 and 12 train
+        for (String name : List.of("0_theo_10.wav", "1_theo_11.wav", "2_theo_12.wav")) Files.copy(recordings.resolve(name), subset.resolve(name));
+    }
+
+    @Test
+    void trainEvalDecode() {
+        Path run = tmp.resolve("run");
+        CliRun.Result t = CliRun.run("train", "las", "--data", subset.toString(), "--model", "las-tiny", "--steps", "2", "--batch", "2",
+                "--out", run.toString());
+        assertEquals(0, t.exitCode(), t.err());
+        assertTrue(t.err().contains("(fsdd): 2 training and 1 validation utterances"), t.err());
+        assertTrue(t.out().matches("(?s)trained 2 steps in .*best validation CER: \\d+\\.\\d\\d% at step \\d.*"
+                + "validation CER: \\d+\\.\\d\\d% WER: \\d+\\.\\d\\d% \\(1 utterances\\)\\s*"), t.out());
+        for (String f : List.of("best.safetensors", "last.safetensors", "curves.png", "alignment.png")) {
+            assertTrue(Files.isRegularFile(run.resolve(f)), f);
+        }
+        Path ck = run.resolve("last.safetensors");
+        CliRun.Result e = CliRun.run("eval", "las", "--checkpoint", ck.toString(), "--data", subset.toString(), "--split", "all", "--beam", "2");
+        assertEquals(0, e.exitCode(), e.err());
+        assertTrue(e.out().matches("CER: \\d+\\.\\d\\d% WER: \\d+\\.\\d\\d% \\(3 utterances\\)\\s*"), e.out());
+        assertTrue(e.err().contains("las-tiny") && e.err().contains("step 2"), e.err());
+
+        Path wav = subset.resolve("1_theo_11.wav");
+        CliRun.Result d = CliRun.run("decode", "las", "--checkpoint", ck.toString(), wav.toString(), subset.resolve("0_theo_10.wav").toString());
+        assertEquals(0, d.exitCode(), d.err());
+        List<String> lines = d.out().lines().toList();
+        assertEquals(2, lines.size(), d.out());
+        assertTrue(lines.get(0).startsWith(wav + "\t") && lines.get(0).substring(wav.toString().length() + 1).matches("[a-z' ]*"), lines.get(0));
+
+        CliRun.Result wrong = CliRun.run("decode", "las", "--checkpoint", ck.toString(), tmp.resolve("x.mfc").toString());
+        assertEquals(1, wrong.exitCode());
+        assertTrue(wrong.err().contains("the checkpoint reads fbank features, so it decodes .wav files"), wrong.err());
+        CliRun.Result an4 = CliRun.run("eval", "las", "--checkpoint", ck.toString(), "--data", subset.toString(), "--format", "an4");
+        assertEquals(1, an4.exitCode());
+        assertTrue(an4.err().contains("the checkpoint reads fbank features, but an4 data gives sphinx-mfc"), an4.err());
+    }
+
+    @Test
+    void argumentErrors() {
+        CliRun.Result r = CliRun.run("train", "las", "--steps", "3");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("Missing required option: '--data=DIR'"), r.err());
+        r = CliRun.run("train", "las", "--data", subset.toString(), "--format", "wsj");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("unknown format 'wsj' (yesno, fsdd, an4)"), r.err());
+        r = CliRun.run("train", "las", "--data", subset.toString(), "--model", "las-huge");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("unknown model 'las-huge' (las-small, las-tiny)"), r.err());
+        r = CliRun.run("eval", "las", "--checkpoint", "x.safetensors", "--data", subset.toString(), "--beam", "0");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--beam must be >= 1, got 0"), r.err());
+        r = CliRun.run("decode", "las", "--checkpoint", "x.safetensors");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("Missing required parameter"), r.err());
+        r = CliRun.run("decode", "las", "--checkpoint", tmp.resolve("missing.safetensors").toString(), "a.wav");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("missing.safetensors"), r.err());
+        r = CliRun.run("decode");
+        assertEquals(0, r.exitCode());
+        assertTrue(r.out().contains("las") && r.out().contains("Usage: attune decode"), r.out());
+    }
+}

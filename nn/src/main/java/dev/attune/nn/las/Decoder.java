@@ -1,0 +1,189 @@
+package dev.attune.nn.las;
+
+import dev.attune.tensor.F;
+import dev.attune.tensor.GradMode;
+import dev.attune.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Decoding a trained {@link Las} without targets, one character at a time with {@link Speller#step},
+ * in evaluation mode and without gradients. The log-probability of a hypothesis y_1..y_L
+ * (ending with {@code <eos>} unless cut by the length limit) is
+ * {@code log p(y|x) = sum_i log softmax(logits_i)[y_i]}.
+ * <ul>
+ *   <li>{@link #greedy}: each utterance of a batch takes the most probable character at every
+ *       step, until {@code <eos>} or {@code maxLength} characters.</li>
+ *   <li>{@link #beamSearch}: keeps the {@code beamWidth} most probable prefixes of one utterance
+ *       (all hypotheses run as one batch, following their parents with {@link Speller.State#select}).
+ *       At each step every live prefix is extended by every character; the best {@code beamWidth}
+ *       extensions are kept, those ending in {@code <eos>} are set aside as finished. Search stops
+ *       when {@code beamWidth} hypotheses have finished, none is left alive, or after
+ *       {@code maxLength} characters (the live prefixes then count as finished, cut). The result
+ *       is the finished hypothesis of highest {@link Hypothesis#score}: log p divided by
+ *       {@code length^alpha} (length normalisation; alpha 0 ranks by log p alone, which favours
+ *       short outputs). With width 1 the kept extension is always the argmax, so it equals greedy.</li>
+ * </ul>
+ */
+public final class Decoder {
+    private Decoder() {}
+
+    /**
+     * A decoded character sequence.
+     *
+     * @param tokens    the character ids, without {@code <eos>}
+     * @param logProb   log p of the tokens and, when {@code ended}, of the final {@code <eos>}
+     * @param ended     whether the hypothesis emitted {@code <eos>} (false: cut at the length limit)
+     * @param alignment attention weights, one row per emitted symbol ({@code <eos>} included) over
+     *                  the utterance's valid listener states
+     */
+    public record Hypothesis(int[] tokens, double logProb, boolean ended, float[][] alignment) {
+        /** The emitted symbols, {@code <eos>} included: the length used by length normalisation. */
+        public int length() {
+            return tokens.length + (ended ? 1 : 0);
+        }
+
+        /** {@code logProb / length^alpha}. */
+        public double score(double alpha) {
+            return alpha == 0 ? logProb : logProb / Math.pow(Math.max(1, length()), alpha);
+        }
+
+        /** The text of {@link CharVocab} ids. */
+        public String text() {
+            return CharVocab.decode(tokens);
+        }
+    }
+
+    /** Greedy decoding of a batch: frames (N, T, inputDim) with lengths (null: all T), at most {@code maxLength} symbols each. */
+    public static List<Hypothesis> greedy(Las las, Tensor x, int[] lengths, int maxLength) {
+        checkMaxLength("greedy", maxLength);
+        Speller speller = las.speller();
+        boolean wasTraining = las.isTraining();
+        las.eval();
+        try (GradMode _ = GradMode.noGrad()) {
+            Encoded h = las.listen(x, lengths);
+            int n = h.values().size(0), u = h.values().size(1);
+            Speller.State state = speller.initialState(h.values(), h.lengths());
+            int[] prev = new int[n];
+            Arrays.fill(prev, speller.sosId());
+            List<List<Integer>> tokens = new ArrayList<>();
+            List<List<float[]>> rows = new ArrayList<>();
+            for (int b = 0; b < n; b++) {
+                tokens.add(new ArrayList<>());
+                rows.add(new ArrayList<>());
+            }
+            double[] logp = new double[n];
+            boolean[] ended = new boolean[n];
+            int live = n;
+            for (int i = 0; i < maxLength && live > 0; i++) {
+                Speller.Step s = speller.step(state, Tensor.ofInts(prev, n));
+                float[] lp = F.logSoftmax(s.logits(), 1).toFloatArray();
+                float[] w = s.weights().toFloatArray();
+                int vocab = speller.vocabSize();
+                for (int b = 0; b < n; b++) {
+                    if (ended[b]) continue;
+                    int best = argmax(lp, b * vocab, vocab);
+                    logp[b] += lp[b * vocab + best];
+                    rows.get(b).add(Arrays.copyOfRange(w, b * u, b * u + h.lengths()[b]));
+                    if (best == speller.eosId()) {
+                        ended[b] = true;
+                        live--;
+                    } else {
+                        tokens.get(b).add(best);
+                    }
+                    prev[b] = best;
+                }
+                state = s.state();
+            }
+            List<Hypothesis> out = new ArrayList<>(n);
+            for (int b = 0; b < n; b++) {
+                out.add(new Hypothesis(tokens.get(b).stream().mapToInt(Integer::intValue).toArray(), logp[b], ended[b],
+                        rows.get(b).toArray(new float[0][])));
+            }
+            return out;
+        } finally {
+            if (wasTraining) las.train();
+        }
+    }
+
+    private record Beam(int[] tokens, double logProb, List<float[]> rows) {}
+
+    private record Candidate(int parent, int token, double logProb) {}
+
+    /**
+     * Beam search over one utterance: frames (1, T, inputDim), width {@code beamWidth},
+     * at most {@code maxLength} symbols, length-normalisation exponent {@code alpha} (see the class doc).
+     */
+    public static Hypothesis beamSearch(Las las, Tensor x, int beamWidth, int maxLength, double alpha) {
+        checkMaxLength("beamSearch", maxLength);
+        if (beamWidth < 1) throw new IllegalArgumentException("Decoder.beamSearch: beam width must be >= 1, got " + beamWidth);
+        if (!(alpha >= 0)) throw new IllegalArgumentException("Decoder.beamSearch: length-normalisation exponent must be >= 0, got " + alpha);
+        if (x.dim() != 3 || x.size(0) != 1) {
+            throw new IllegalArgumentException("Decoder.beamSearch: expected one utterance of shape (1, T, D), got " + Arrays.toString(x.shape()));
+        }
+        Speller speller = las.speller();
+        int vocab = speller.vocabSize(), eos = speller.eosId();
+        boolean wasTraining = las.isTraining();
+        las.eval();
+        try (GradMode _ = GradMode.noGrad()) {
+            Encoded h = las.listen(x, null);
+            int u = h.lengths()[0];
+            Speller.State state = speller.initialState(h.values(), h.lengths());
+            List<Beam> beams = List.of(new Beam(new int[0], 0.0, List.of()));
+            int[] prev = {speller.sosId()};
+            List<Hypothesis> finished = new ArrayList<>();
+            for (int i = 0; i < maxLength && !beams.isEmpty() && finished.size() < beamWidth; i++) {
+                Speller.Step s = speller.step(state, Tensor.ofInts(prev, prev.length));
+                float[] lp = F.logSoftmax(s.logits(), 1).toFloatArray();
+                float[] w = s.weights().toFloatArray();
+                List<Candidate> cands = new ArrayList<>(beams.size() * vocab);
+                for (int b = 0; b < beams.size(); b++) {
+                    for (int v = 0; v < vocab; v++) cands.add(new Candidate(b, v, beams.get(b).logProb() + lp[b * vocab + v]));
+                }
+                // best first; ties go to the earlier beam, then the lower id, so results are deterministic
+                cands.sort(Comparator.comparingDouble(Candidate::logProb).reversed());
+                List<Beam> next = new ArrayList<>();
+                List<Integer> parents = new ArrayList<>(), tokens = new ArrayList<>();
+                for (Candidate c : cands.subList(0, Math.min(beamWidth, cands.size()))) {
+                    Beam parent = beams.get(c.parent());
+                    List<float[]> rows = new ArrayList<>(parent.rows());
+                    rows.add(Arrays.copyOfRange(w, c.parent() * u, (c.parent() + 1) * u));
+                    if (c.token() == eos) {
+                        finished.add(new Hypothesis(parent.tokens(), c.logProb(), true, rows.toArray(new float[0][])));
+                    } else {
+                        int[] t = Arrays.copyOf(parent.tokens(), parent.tokens().length + 1);
+                        t[t.length - 1] = c.token();
+                        next.add(new Beam(t, c.logProb(), rows));
+                        parents.add(c.parent());
+                        tokens.add(c.token());
+                    }
+                }
+                beams = next;
+                if (!next.isEmpty()) {
+                    state = s.state().select(parents.stream().mapToInt(Integer::intValue).toArray());
+                    prev = tokens.stream().mapToInt(Integer::intValue).toArray();
+                }
+            }
+            if (finished.size() < beamWidth) {
+                for (Beam b : beams) finished.add(new Hypothesis(b.tokens(), b.logProb(), false, b.rows().toArray(new float[0][])));
+            }
+            Hypothesis best = finished.get(0);
+            for (Hypothesis hyp : finished) if (hyp.score(alpha) > best.score(alpha)) best = hyp;
+            return best;
+        } finally {
+            if (wasTraining) las.train();
+        }
+    }
+
+    private static void checkMaxLength(String op, int maxLength) {
+        if (maxLength < 1) throw new IllegalArgumentException("Decoder." + op + ": maxLength must be >= 1, got " + maxLength);
+    }
+
+    private static int argmax(float[] a, int from, int len) {
+        int best = 0;
+        for (int k = 1; k < len; k++) if (a[from + k] > a[from + best]) best = k;
+        return best;
+    }
+}

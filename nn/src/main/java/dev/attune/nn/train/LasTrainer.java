@@ -1,0 +1,322 @@
+package dev.attune.nn.train;
+
+import dev.attune.nn.las.CharVocab;
+import dev.attune.nn.las.Decoder;
+import dev.attune.nn.las.Las;
+import dev.attune.nn.las.Speller;
+import dev.attune.nn.metrics.ErrorRates;
+import dev.attune.nn.optim.AdamW;
+import dev.attune.nn.optim.ClipGrad;
+import dev.attune.nn.optim.LrSchedule;
+import dev.attune.tensor.F;
+import dev.attune.tensor.Generator;
+import dev.attune.tensor.Tensor;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.IntStream;
+
+/**
+ * Trains a {@link Las} model on transcribed utterances with teacher forcing:
+ * <ul>
+ *   <li>loss: cross entropy of the speller's logits against the characters + {@code <eos>},
+ *       {@code <pad>} ignored, with label smoothing;</li>
+ *   <li>teacher forcing ratio decaying linearly from {@code tfStart} to {@code tfEnd} over the run
+ *       (the speller is fed its own best guess otherwise, see {@link Speller#forward});</li>
+ *   <li>AdamW, linear warm-up, then a cosine decay of the learning rate to a tenth over the run;
+ *       joint gradient-norm clipping;</li>
+ *   <li>batches of utterances of similar length (sorted by frames, cut into batches, the batch
+ *       order shuffled every epoch), so little of each batch is padding;</li>
+ *   <li>every {@code validEvery} steps (and at the end): greedy decoding of the validation set,
+ *       its CER and WER; the model of lowest CER is written atomically to {@code <out>/best.safetensors}
+ *       ({@link LasCheckpoint}), the current one to {@code last.safetensors}, and the alignment of
+ *       the first validation utterance to {@code alignment.png}; at the end the curves go to {@code curves.png}.</li>
+ * </ul>
+ * "Over the run" means the fraction {@code max(step / steps, elapsed / maxSeconds)}. A run
+ * bounded only by steps is bit-identical for a seed and thread count; a time limit stops it
+ * wherever the clock says.
+ */
+public final class LasTrainer {
+    /** Frames past an utterance's end are 0 (the mean of the normalised features). */
+    public static final float PADDING = 0f;
+
+    /**
+     * @param steps          optimizer steps at most
+     * @param maxSeconds     wall-time limit of the run (training and validation), 0 for none
+     * @param batchSize      utterances per step
+     * @param lr             peak learning rate
+     * @param warmup         warm-up steps
+     * @param clipNorm       maximal joint gradient norm
+     * @param validEvery     steps between validations
+     * @param tfStart        teacher forcing ratio at the start (e.g. 0.9)
+     * @param tfEnd          teacher forcing ratio at the end (e.g. 0.5)
+     * @param labelSmoothing label smoothing of the cross entropy (e.g. 0.1)
+     * @param seed           seeds initialisation, batch order and teacher-forcing draws
+     * @param out            folder for the checkpoints and pictures; null writes nothing
+     */
+    public record Options(int steps, double maxSeconds, int batchSize, double lr, int warmup, double clipNorm, int validEvery, float tfStart,
+                          float tfEnd, float labelSmoothing, long seed, Path out) {
+        public Options {
+            if (steps <= 0 || batchSize <= 0 || validEvery <= 0 || warmup < 0 || !(maxSeconds >= 0)) {
+                throw new IllegalArgumentException("LasTrainer.Options: steps, batch size and validEvery must be positive, warm-up and maxSeconds >= 0, got "
+                        + steps + ", " + batchSize + ", " + validEvery + ", " + warmup + ", " + maxSeconds);
+            }
+            if (!(lr > 0) || !(clipNorm > 0)) {
+                throw new IllegalArgumentException("LasTrainer.Options: lr and clipNorm must be positive, got " + lr + ", " + clipNorm);
+            }
+            if (!(tfStart >= 0 && tfStart <= 1 && tfEnd >= 0 && tfEnd <= 1 && labelSmoothing >= 0 && labelSmoothing < 1)) {
+                throw new IllegalArgumentException("LasTrainer.Options: teacher forcing ratios must be in [0, 1] and label smoothing in [0, 1), got "
+                        + tfStart + ", " + tfEnd + ", " + labelSmoothing);
+            }
+        }
+
+        /** The recipe: batch 16, lr 1e-3 with 200 warm-up steps, clip 1, teacher forcing 0.9 to 0.5, smoothing 0.1, 10 validations. */
+        public static Options defaults(int steps, double maxSeconds, long seed, Path out) {
+            return new Options(steps, maxSeconds, 16, 1e-3, Math.min(200, steps / 10), 1.0, Math.max(1, steps / 10), 0.9f, 0.5f, 0.1f, seed, out);
+        }
+    }
+
+    /** Utterances as normalised feature matrices (frames x dims) with their transcripts. */
+    public record Data(List<float[][]> features, List<String> transcripts) {
+        public Data {
+            features = List.copyOf(features);
+            transcripts = List.copyOf(transcripts);
+            if (features.size() != transcripts.size()) {
+                throw new IllegalArgumentException("LasTrainer.Data: " + features.size() + " utterances but " + transcripts.size() + " transcripts");
+            }
+        }
+
+        public int size() {
+            return features.size();
+        }
+    }
+
+    /** One validation: step, mean training loss since the previous one, validation CER and WER. */
+    public record Point(int step, double trainLoss, double validationCer, double validationWer) {}
+
+    /**
+     * What a run produced.
+     *
+     * @param model    the model after the last step (evaluation mode)
+     * @param last     validation error rates after the last step
+     * @param bestCer  the lowest validation CER seen
+     * @param bestStep the step it was seen at
+     * @param seconds  wall time of the training steps and validations
+     * @param stepsRun optimizer steps taken
+     */
+    public record Result(Las model, ErrorRates last, double bestCer, int bestStep, List<Point> curve, double seconds, int stepsRun) {}
+
+    private final Las.Config config;
+    private final String name;
+    private final SpeakerCheckpoint.Features features;
+    private final Options options;
+    private final PrintWriter progress;
+
+    /**
+     * @param config   the model's sizes (its input width must match the data's)
+     * @param name     the preset name stored in the checkpoints
+     * @param features how the features were computed (stored in the checkpoints)
+     * @param progress where progress goes, or null for none
+     */
+    public LasTrainer(Las.Config config, String name, SpeakerCheckpoint.Features features, Options options, PrintWriter progress) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.name = Objects.requireNonNull(name, "name");
+        this.features = Objects.requireNonNull(features, "features");
+        this.options = Objects.requireNonNull(options, "options");
+        this.progress = progress;
+    }
+
+    /** The decoding length limit for a training set: twice its longest transcript plus 10 symbols. */
+    public static int maxLengthFor(Data train) {
+        return 2 * train.transcripts().stream().mapToInt(String::length).max().orElse(0) + 10;
+    }
+
+    /** Trains on {@code train}, validating on {@code validation}. */
+    public Result train(Data train, Data validation) throws IOException {
+        if (train.size() == 0 || validation.size() == 0) {
+            throw new IllegalArgumentException("LasTrainer: need training and validation utterances, got " + train.size() + " and " + validation.size());
+        }
+        int dims = train.features().get(0)[0].length;
+        if (dims != config.inputDim()) {
+            throw new IllegalArgumentException("LasTrainer: the model reads " + config.inputDim() + " features per frame, the data has " + dims);
+        }
+        for (String t : train.transcripts()) CharVocab.encode(t);   // fails early, naming a character outside the vocabulary
+        Las model = new Las(config, new Generator(options.seed()));
+        AdamW optimizer = new AdamW(model.parameters(), options.lr());
+        LrSchedule warmup = LrSchedule.linearWarmup(options.warmup());
+        Generator g = new Generator(options.seed() * 31 + 1);
+        int maxLength = maxLengthFor(train);
+        if (options.out() != null) Files.createDirectories(options.out());
+        List<int[]> batches = lengthBatches(train.features(), options.batchSize());
+
+        List<Point> curve = new ArrayList<>();
+        ErrorRates last = null;
+        double bestCer = Double.POSITIVE_INFINITY;
+        int bestStep = -1, step = 0, intervalSteps = 0;
+        double lossSum = 0;
+        long start = System.nanoTime(), lastPrint = 0;
+        int[] order = new int[0];
+        int next = 0;
+        boolean done = false;
+        while (!done) {
+            if (next == order.length) {
+                order = g.permutation(batches.size());
+                next = 0;
+            }
+            int[] members = batches.get(order[next++]);
+            double progressFraction = progress(step, start);
+            float tf = (float) (options.tfStart() + (options.tfEnd() - options.tfStart()) * progressFraction);
+            optimizer.setLr(options.lr() * warmup.factor(step) * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progressFraction))));
+            model.train();
+            optimizer.zeroGrad();
+            Tensor loss = loss(model, train, members, tf, options.labelSmoothing(), g);
+            loss.backward();
+            ClipGrad.clipGradNorm(model.parameters(), options.clipNorm());
+            optimizer.step();
+            step++;
+            lossSum += loss.item();
+            intervalSteps++;
+
+            done = step >= options.steps() || progress(step, start) >= 1;
+            boolean validate = step % options.validEvery() == 0 || done;
+            long now = System.nanoTime();
+            if (progress != null && (validate || now - lastPrint > 500_000_000L)) {
+                lastPrint = now;
+                printProgress(step, lossSum / intervalSteps, tf, optimizer.lr(), now - start, last);
+            }
+            if (validate) {
+                List<Decoder.Hypothesis> hyps = decode(model, validation.features(), options.batchSize(), maxLength, 1);
+                last = score(validation.transcripts(), hyps);
+                curve.add(new Point(step, lossSum / intervalSteps, last.cer(), last.wer()));
+                lossSum = 0;
+                intervalSteps = 0;
+                if (last.cer() < bestCer) {
+                    bestCer = last.cer();
+                    bestStep = step;
+                    save("best.safetensors", model, optimizer, maxLength, step, last.cer());
+                    if (options.out() != null) {
+                        Decoder.Hypothesis h = hyps.get(0);
+                        AlignmentImage.write(options.out().resolve("alignment.png"), h.alignment(), h.text() + (h.ended() ? "$" : ""));
+                    }
+                }
+                save("last.safetensors", model, optimizer, maxLength, step, last.cer());
+                if (progress != null) {
+                    progress.printf(Locale.ROOT, "%n  step %d: validation %s%s; e.g. \"%s\" -> \"%s\"%n", step, last,
+                            bestStep == step ? " (best so far)" : "", validation.transcripts().get(0), hyps.get(0).text());
+                    progress.flush();
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (options.out() != null) {
+            double[] steps = curve.stream().mapToDouble(Point::step).toArray();
+            Map<String, double[]> rates = new LinkedHashMap<>();
+            rates.put("validation CER", curve.stream().mapToDouble(Point::validationCer).toArray());
+            rates.put("validation WER", curve.stream().mapToDouble(Point::validationWer).toArray());
+            Curves.write(options.out().resolve("curves.png"), steps, List.of(
+                    new Curves.Chart(name + ": training loss", "loss", Map.of("training loss", curve.stream().mapToDouble(Point::trainLoss).toArray()),
+                            null, null),
+                    new Curves.Chart(name + ": error rates", "error rate", rates, 0.0, null)));
+        }
+        model.eval();
+        return new Result(model, last, bestCer, bestStep, List.copyOf(curve), seconds, step);
+    }
+
+    /** Fraction of the run done: the larger of the step and time fractions. */
+    private double progress(int step, long startNanos) {
+        double p = (double) step / options.steps();
+        if (options.maxSeconds() > 0) p = Math.max(p, (System.nanoTime() - startNanos) / 1e9 / options.maxSeconds());
+        return Math.min(1, p);
+    }
+
+    /** Mean cross entropy (pad ignored, smoothed) of one batch under teacher forcing. */
+    static Tensor loss(Las model, Data data, int[] members, float teacherForcing, float labelSmoothing, Generator g) {
+        Padded x = pad(data.features(), members);
+        List<String> texts = new ArrayList<>();
+        for (int m : members) texts.add(data.transcripts().get(m));
+        Tensor targets = CharVocab.targets(texts);
+        Speller.Output out = model.forward(x.frames(), x.lengths(), targets, teacherForcing, g);
+        int n = targets.size(0), len = targets.size(1);
+        return F.crossEntropy(out.logits().reshape(n * len, model.config().vocabSize()), targets.reshape(n * len), model.config().padId(),
+                labelSmoothing, F.Reduction.MEAN);
+    }
+
+    /** Padded frames (N, T, D) and each utterance's length. */
+    record Padded(Tensor frames, int[] lengths) {}
+
+    /** The utterances {@code members} padded with {@link #PADDING} to the longest of them. */
+    static Padded pad(List<float[][]> features, int[] members) {
+        int dims = features.get(members[0])[0].length, longest = 0;
+        for (int m : members) longest = Math.max(longest, features.get(m).length);
+        float[] x = new float[members.length * longest * dims];
+        Arrays.fill(x, PADDING);
+        int[] lengths = new int[members.length];
+        for (int i = 0; i < members.length; i++) {
+            float[][] f = features.get(members[i]);
+            lengths[i] = f.length;
+            for (int t = 0; t < f.length; t++) System.arraycopy(f[t], 0, x, (i * longest + t) * dims, dims);
+        }
+        return new Padded(Tensor.of(x, members.length, longest, dims), lengths);
+    }
+
+    /** Utterance indices sorted by length (ties by index) and cut into consecutive batches of at most {@code batchSize}. */
+    static List<int[]> lengthBatches(List<float[][]> features, int batchSize) {
+        int[] sorted = IntStream.range(0, features.size()).boxed()
+                .sorted(Comparator.<Integer>comparingInt(i -> features.get(i).length).thenComparingInt(i -> i))
+                .mapToInt(Integer::intValue).toArray();
+        List<int[]> out = new ArrayList<>();
+        for (int s = 0; s < sorted.length; s += batchSize) out.add(Arrays.copyOfRange(sorted, s, Math.min(sorted.length, s + batchSize)));
+        return out;
+    }
+
+    /**
+     * Decodes every utterance, in input order: greedy in batches of similar length when
+     * {@code beam} is 1 (padding is masked, so batching does not change the result beyond
+     * rounding), else beam search of that width with length normalisation (alpha 1), one utterance at a time.
+     */
+    public static List<Decoder.Hypothesis> decode(Las model, List<float[][]> features, int batchSize, int maxLength, int beam) {
+        if (beam < 1) throw new IllegalArgumentException("LasTrainer.decode: beam width must be >= 1, got " + beam);
+        Decoder.Hypothesis[] out = new Decoder.Hypothesis[features.size()];
+        if (beam == 1) {
+            for (int[] members : lengthBatches(features, batchSize)) {
+                Padded x = pad(features, members);
+                List<Decoder.Hypothesis> hyps = Decoder.greedy(model, x.frames(), x.lengths(), maxLength);
+                for (int i = 0; i < members.length; i++) out[members[i]] = hyps.get(i);
+            }
+        } else {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = Decoder.beamSearch(model, pad(features, new int[] {i}).frames(), beam, maxLength, 1.0);
+            }
+        }
+        return List.of(out);
+    }
+
+    /** Corpus-level error rates of hypotheses against reference transcripts (compared lower-cased, as the vocabulary spells them). */
+    public static ErrorRates score(List<String> references, List<Decoder.Hypothesis> hyps) {
+        ErrorRates r = new ErrorRates();
+        for (int i = 0; i < hyps.size(); i++) r.add(references.get(i).toLowerCase(Locale.ROOT), hyps.get(i).text());
+        return r;
+    }
+
+    private void save(String file, Las model, AdamW optimizer, int maxLength, int step, double cer) throws IOException {
+        if (options.out() == null) return;
+        LasCheckpoint.save(options.out().resolve(file), model, name, optimizer, features, maxLength, step, cer);
+    }
+
+    private void printProgress(int step, double loss, float tf, double lr, long nanos, ErrorRates last) {
+        double perSecond = step / (nanos / 1e9);
+        progress.printf(Locale.ROOT, "\rstep %d/%d  loss %.4f  tf %.2f  val CER %s  lr %.2e  %.2f steps/s  %.0f s ",
+                step, options.steps(), loss, tf, last == null ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * last.cer()), lr, perSecond,
+                nanos / 1e9);
+        progress.flush();
+    }
+}

@@ -1,0 +1,126 @@
+package dev.attune.nn.train;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.attune.nn.audio.FbankOptions;
+import dev.attune.nn.las.CharVocab;
+import dev.attune.nn.las.Decoder;
+import dev.attune.nn.las.Las;
+import dev.attune.nn.metrics.ErrorRates;
+import dev.attune.tensor.Generator;
+import dev.attune.tensor.Tensor;
+import dev.attune.tensor.io.Safetensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** LAS training: a tiny model overfits 4 utterances until greedy decoding spells them exactly; checkpoints, batching, pictures. */
+class LasTrainerTest {
+    @TempDir
+    Path tmp;
+
+    private static final Las.Config TINY = new Las.Config(12, 32, 1, 64, 1, 16, 32, CharVocab.size(), Las.AttentionKind.DOT, 2, 1,
+            CharVocab.SOS, CharVocab.EOS, CharVocab.PAD);
+
+    /** Four utterances of random frames (different lengths) with short transcripts. */
+    private static LasTrainer.Data four() {
+        Generator g = new Generator(5);
+        List<float[][]> feats = new ArrayList<>();
+        int[] lengths = {20, 26, 31, 23};
+        for (int len : lengths) {
+            float[] v = g.randn(len, 12).toFloatArray();
+            float[][] f = new float[len][12];
+            for (int t = 0; t < len; t++) System.arraycopy(v, t * 12, f[t], 0, 12);
+            feats.add(f);
+        }
+        return new LasTrainer.Data(feats, List.of("yes no", "seven", "it's up", "go"));
+    }
+
+    @Test
+    void tinyModelOverfitsFourUtterances() throws IOException {
+        LasTrainer.Data data = four();
+        var options = new LasTrainer.Options(200, 0, 4, 3e-3, 10, 1.0, 50, 1f, 1f, 0f, 7, tmp);
+        var features = SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS);
+        LasTrainer.Result r = new LasTrainer(TINY, "tiny", features, options, null).train(data, data);
+        List<Decoder.Hypothesis> hyps = LasTrainer.decode(r.model(), data.features(), 4, LasTrainer.maxLengthFor(data), 1);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(data.transcripts().get(i), hyps.get(i).text(), "utterance " + i);
+            assertTrue(hyps.get(i).ended());
+        }
+        assertEquals(0.0, r.last().cer());
+        assertEquals(0.0, r.bestCer());
+        assertEquals(4, r.curve().size());
+        assertTrue(r.curve().get(3).trainLoss() < r.curve().get(0).trainLoss() / 5, r.curve().toString());
+        // beam search finds the same transcripts
+        for (int i = 0; i < 4; i++) {
+            Tensor x = LasTrainer.pad(data.features(), new int[] {i}).frames();
+            assertEquals(data.transcripts().get(i), Decoder.beamSearch(r.model(), x, 3, 30, 1.0).text());
+        }
+
+        // the best checkpoint decodes the same; it carries the configuration, vocabulary and features
+        LasCheckpoint ck = LasCheckpoint.load(tmp.resolve("best.safetensors"));
+        assertEquals(TINY, ck.model().config());
+        assertEquals("tiny", ck.name());
+        assertEquals(features, ck.features());
+        assertEquals(LasTrainer.maxLengthFor(data), ck.maxLength());
+        assertEquals(0.0, ck.validationCer());
+        assertFalse(ck.optimizerState().isEmpty());
+        ErrorRates again = LasTrainer.score(data.transcripts(), LasTrainer.decode(ck.model(), data.features(), 2, ck.maxLength(), 1));
+        assertEquals("CER: 0.00% WER: 0.00% (4 utterances)", again.toString());
+        assertTrue(ImageIO.read(tmp.resolve("alignment.png").toFile()).getWidth() > 0);
+        assertTrue(ImageIO.read(tmp.resolve("curves.png").toFile()).getWidth() > 0);
+        assertEquals(LasCheckpoint.FORMAT, Safetensors.readMetadata(tmp.resolve("last.safetensors")).get("format"));
+    }
+
+    @Test
+    void sameSeedSameRun() throws IOException {
+        LasTrainer.Data data = four();
+        var options = new LasTrainer.Options(6, 0, 2, 1e-3, 2, 1.0, 3, 0.9f, 0.5f, 0.1f, 3, null);
+        var features = SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS);
+        LasTrainer.Result a = new LasTrainer(TINY, "tiny", features, options, null).train(data, data);
+        LasTrainer.Result b = new LasTrainer(TINY, "tiny", features, options, null).train(data, data);
+        assertEquals(a.curve(), b.curve());
+        assertArrayEquals(a.model().stateDict().get("speller.rnn.weight_hh_l0").toFloatArray(),
+                b.model().stateDict().get("speller.rnn.weight_hh_l0").toFloatArray());
+    }
+
+    @Test
+    void batchesGroupSimilarLengths() {
+        List<float[][]> f = new ArrayList<>();
+        for (int len : new int[] {9, 3, 7, 3, 12}) f.add(new float[len][2]);
+        List<int[]> b = LasTrainer.lengthBatches(f, 2);
+        assertEquals(3, b.size());
+        assertArrayEquals(new int[] {1, 3}, b.get(0));
+        assertArrayEquals(new int[] {2, 0}, b.get(1));
+        assertArrayEquals(new int[] {4}, b.get(2));
+        LasTrainer.Padded p = LasTrainer.pad(f, b.get(1));
+        assertArrayEquals(new int[] {2, 9, 2}, p.frames().shape());
+        assertArrayEquals(new int[] {7, 9}, p.lengths());
+    }
+
+    @Test
+    void checkpointErrorsSayWhatIsWrong() throws IOException {
+        Path plain = tmp.resolve("plain.safetensors");
+        Safetensors.write(plain, Map.of("w", Tensor.zeros(2)), Map.of());
+        IOException e = assertThrows(IOException.class, () -> LasCheckpoint.load(plain));
+        assertTrue(e.getMessage().contains("is not an Attune LAS checkpoint (metadata 'format' is missing"), e.getMessage());
+        Path speaker = tmp.resolve("speaker.safetensors");
+        Safetensors.write(speaker, Map.of("w", Tensor.zeros(2)), Map.of("format", SpeakerCheckpoint.FORMAT));
+        e = assertThrows(IOException.class, () -> LasCheckpoint.load(speaker));
+        assertTrue(e.getMessage().contains("'attune-speaker-checkpoint', expected 'attune-las-checkpoint'"), e.getMessage());
+        Path noConfig = tmp.resolve("noconfig.safetensors");
+        Safetensors.write(noConfig, Map.of("w", Tensor.zeros(2)), Map.of("format", LasCheckpoint.FORMAT, "format_version", "1", "model", "x"));
+        e = assertThrows(IOException.class, () -> LasCheckpoint.load(noConfig));
+        assertTrue(e.getMessage().contains("damaged LAS checkpoint: metadata 'model_config' is missing"), e.getMessage());
+        var bad = assertThrows(IllegalArgumentException.class,
+                () -> new LasTrainer(TINY.withInputDim(40), "tiny", SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS),
+                        LasTrainer.Options.defaults(5, 0, 1, null), null).train(four(), four()));
+        assertTrue(bad.getMessage().contains("reads 40 features per frame, the data has 12"), bad.getMessage());
+    }
+}
