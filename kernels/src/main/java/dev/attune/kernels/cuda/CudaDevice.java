@@ -179,7 +179,8 @@ public final class CudaDevice {
 
     /**
      * {@link #launch} with {@code sharedBytes} of dynamic shared memory ({@code extern __shared__});
-     * above the default 48 KiB the function is first allowed that much (once per size).
+     * above the default 48 KiB the function is first allowed that much (the attribute is raised only
+     * when a launch needs more than any before).
      */
     void launchShared(String module, String function, int gridX, int gridY, int gridZ, int block, int sharedBytes,
                       Object... args) {
