@@ -1,4 +1,5 @@
-// Shared helpers of Attune's kernels: operand kinds, the strided-index layout, block reductions.
+// Shared helpers of Attune's kernels: operand kinds, the strided-index layout, warp and block reductions,
+// the counter-based random numbers.
 #pragma once
 #include <cstdint>
 
@@ -31,25 +32,52 @@ __device__ __forceinline__ float loadAsFloat(const void* p, int kind, int i) {
     return kind == KIND_FLOAT ? static_cast<const float*>(p)[i] : (float) static_cast<const int*>(p)[i];
 }
 
+// Sum and max over the 32 lanes of a warp (all lanes active); every lane gets the result.
+__device__ __forceinline__ float warpSum(float v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+__device__ __forceinline__ float warpMax(float v) {
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+
 // Sum over a block (blockDim.x a multiple of 32, at most 1024); every thread gets the total.
 __device__ __forceinline__ float blockSum(float v, float* scratch) {
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    v = warpSum(v);
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
     __syncthreads();
     if (lane == 0) scratch[warp] = v;
     __syncthreads();
     v = lane < warps ? scratch[lane] : 0.f;
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    return v;
+    return warpSum(v);
 }
 
 __device__ __forceinline__ float blockMax(float v, float* scratch) {
-    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    v = warpMax(v);
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
     __syncthreads();
     if (lane == 0) scratch[warp] = v;
     __syncthreads();
     v = lane < warps ? scratch[lane] : -INFINITY;
-    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-    return v;
+    return warpMax(v);
+}
+
+// Counter-based random numbers, the same function as dev.attune.kernels.CounterRng (random.cu
+// states the arithmetic): the 64 bits at stream position `index` of the generator whose mixed
+// seed is `key` = mix64(seed), and the 24-bit uniform on [0, 1) made from them.
+__device__ __forceinline__ unsigned long long mix64(unsigned long long z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+__device__ __forceinline__ unsigned long long counterBits(unsigned long long key, unsigned long long index) {
+    return mix64(key + (index + 1ull) * 0x9E3779B97F4A7C15ull);
+}
+
+// An explicit round-to-nearest multiply, so the value is bit-identical to Java's float product.
+__device__ __forceinline__ float counterUniform(unsigned long long key, unsigned long long index) {
+    return __fmul_rn((float) (counterBits(key, index) >> 40), 1.0f / 16777216.0f);
 }

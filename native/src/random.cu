@@ -1,4 +1,5 @@
-// Counter-based random numbers, the same function as dev.attune.kernels.CounterRng:
+// Counter-based random numbers, the same function as dev.attune.kernels.CounterRng
+// (mix64, counterBits and counterUniform live in attune.cuh, shared with attention dropout):
 //   mix(z) = SplitMix64 finaliser; bits(seed, i) = mix(mix(seed) + (i + 1) * 0x9E3779B97F4A7C15)
 //   uniform(i) = (bits >> 40) * 2^-24; normal(i) = sqrt(-2 ln u1) cos(2 pi u2) from the two 24-bit
 //   halves u1 = ((bits >> 40) + 1) 2^-24, u2 = ((bits >> 16) & 0xFFFFFF) 2^-24, in double
@@ -9,20 +10,6 @@
 #include "attune.cuh"
 
 enum Distribution { UNIFORM, NORMAL, BERNOULLI };
-
-__device__ __forceinline__ unsigned long long mix64(unsigned long long z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-__device__ __forceinline__ unsigned long long counterBits(unsigned long long key, unsigned long long index) {
-    return mix64(key + (index + 1ull) * 0x9E3779B97F4A7C15ull);
-}
-
-__device__ __forceinline__ float counterUniform(unsigned long long key, unsigned long long index) {
-    return __fmul_rn((float) (counterBits(key, index) >> 40), 1.0f / 16777216.0f);
-}
 
 extern "C" __global__ void attune_random(int dist, float a, float b, long long seed, long long counter, float* __restrict__ out, int size) {
     int k = blockIdx.x * blockDim.x + threadIdx.x;

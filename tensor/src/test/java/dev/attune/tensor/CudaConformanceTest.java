@@ -41,7 +41,12 @@ import org.junit.jupiter.api.Test;
  *   <li>FP32 GEMM: 1e-5 relative to the row's magnitude sum_q |a_iq b_qj| (rounding grows with k);
  *       TF32 GEMM (ours and cuBLAS's): 2e-3 of that magnitude (10-bit mantissa inputs);
  *   <li>tensor ops with autograd: 1e-4 relative + 1e-5 absolute on outputs and gradients
- *       (compositions of the above).
+ *       (compositions of the above);
+ *   <li>fused attention (forward out and lse, all five gradients) against {@link AttentionReference}, a
+ *       double-precision loop of the contract: 1e-4 relative + 2e-5 of the tensor's largest magnitude (float
+ *       dot products over d <= 128 and online-softmax / gradient sums over up to 130 keys or 70 rows, in a
+ *       different order, with expf); the dropout mask itself is exact (the same counter RNG), and two
+ *       backward runs are bit-identical (no atomics).
  * </ul>
  */
 @Tag("cuda")
@@ -438,6 +443,115 @@ class CudaConformanceTest {
             double tol = d == Distribution.NORMAL ? 1e-6 : 0;
             same("random " + d, out, size + 5, tol, tol);
         }
+    }
+
+    // ---- fused attention ------------------------------------------------------------------------------------
+
+    /** |cuda - reference| <= 1e-4 |reference| + 2e-5 max(1, max |reference|), element by element. */
+    private static void closeToReference(String what, float[] reference, float[] actual) {
+        double max = 1;
+        for (float e : reference) if (Float.isFinite(e)) max = Math.max(max, Math.abs(e));
+        close(what, reference, actual, 2e-5 * max, 1e-4);
+    }
+
+    /** Key padding of the attention cases: batch 0 loses its first min(32, tk / 2) keys (a whole first
+     *  key tile when tk >= 64) and every fifth key, batch 1 every key (fully padded rows), later batches their last 3. */
+    private static int[] attentionPadding(int n, int tk) {
+        int[] pad = new int[n * tk];
+        for (int j = 0; j < tk; j++) {
+            pad[j] = j < Math.min(32, tk / 2) || j % 5 == 4 ? 1 : 0;
+            if (n > 1) pad[tk + j] = 1;
+            for (int b = 2; b < n; b++) pad[b * tk + j] = j >= tk - 3 ? 1 : 0;
+        }
+        return pad;
+    }
+
+    private static void attentionCase(int n, int h, int tq, int tk, int d, boolean withPos, int pBatch, boolean padded,
+                                      float dropoutP) {
+        String what = "attention n=" + n + " h=" + h + " tq=" + tq + " tk=" + tk + " d=" + d + " pos=" + (withPos ? "pBatch " + pBatch : "none")
+                + " padded=" + padded + " p=" + dropoutP;
+        long seed = 4242, counter = 1_000_003L;
+        float scale = (float) (2 / Math.sqrt(Math.max(d, 1)));
+        int qn = n * h * tq * d, kn = n * h * tk * d, pn = pBatch * h * tk * d, rows = n * h * tq;
+        long salt = 31L * (n + 7L * h + 13L * tq + 17L * tk + 19L * d);
+        float[] qv = rand(salt + 1, qn, -1.5f, 1.5f), kv = rand(salt + 2, kn, -1.5f, 1.5f), vv = rand(salt + 3, kn, -1.5f, 1.5f);
+        float[] qpv = withPos ? rand(salt + 4, qn, -1.5f, 1.5f) : null, pv = withPos ? rand(salt + 5, pn, -1.5f, 1.5f) : null;
+        int[] pad = padded ? attentionPadding(n, tk) : null;
+        var pr = new AttentionReference.Problem(n, h, tq, tk, d, qv, kv, vv, qpv, pv, pBatch, pad, scale, dropoutP, seed, counter);
+
+        Storage q = gpu.upload(qv), k = gpu.upload(kv), v = gpu.upload(vv);
+        Storage qp = withPos ? gpu.upload(qpv) : null, p = withPos ? gpu.upload(pv) : null;
+        Storage kp = padded ? gpu.upload(pad, DType.BOOL) : null;
+        Storage out = gpu.upload(rand(salt + 6, qn, 5, 6)), lse = gpu.upload(rand(salt + 7, rows, 5, 6));  // overwritten
+        gpu.attention(q, k, v, qp, p, pBatch, kp, n, h, tq, tk, d, scale, dropoutP, seed, counter, out, lse);
+        var ref = AttentionReference.forward(pr);
+        closeToReference(what + ": out", ref.out(), gpu.downloadFloats(out, 0, qn));
+        closeToReference(what + ": lse", ref.lse(), gpu.downloadFloats(lse, 0, rows));
+
+        float[] gOutV = rand(salt + 8, qn, -1, 1);
+        Storage gOut = gpu.upload(gOutV);
+        Storage[] grads = new Storage[5];
+        float[][] twice = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            // Gradient buffers start as garbage: the backward overwrites them.
+            grads[0] = gpu.upload(rand(salt + 9, qn, 5, 6));
+            grads[1] = gpu.upload(rand(salt + 10, kn, 5, 6));
+            grads[2] = gpu.upload(rand(salt + 11, kn, 5, 6));
+            grads[3] = withPos ? gpu.upload(rand(salt + 12, qn, 5, 6)) : null;
+            grads[4] = withPos ? gpu.upload(rand(salt + 13, pn, 5, 6)) : null;
+            gpu.attentionBackward(q, k, v, qp, p, pBatch, kp, n, h, tq, tk, d, scale, dropoutP, seed, counter, out, lse, gOut,
+                    grads[0], grads[1], grads[2], grads[3], grads[4]);
+            float[] all = new float[0];
+            for (Storage g : grads) {
+                if (g == null) continue;
+                float[] x = gpu.downloadFloats(g, 0, g.size());
+                float[] joined = java.util.Arrays.copyOf(all, all.length + x.length);
+                System.arraycopy(x, 0, joined, all.length, x.length);
+                all = joined;
+            }
+            twice[run] = all;
+        }
+        assertArrayEquals(twice[0], twice[1], what + ": the backward is deterministic (one writer per gradient element)");
+        var g = AttentionReference.backward(pr, gOutV);
+        closeToReference(what + ": gq", g.gq(), gpu.downloadFloats(grads[0], 0, qn));
+        closeToReference(what + ": gk", g.gk(), gpu.downloadFloats(grads[1], 0, kn));
+        closeToReference(what + ": gv", g.gv(), gpu.downloadFloats(grads[2], 0, kn));
+        if (withPos) {
+            closeToReference(what + ": gqPos", g.gqPos(), gpu.downloadFloats(grads[3], 0, qn));
+            closeToReference(what + ": gPos", g.gPos(), gpu.downloadFloats(grads[4], 0, pn));
+        }
+    }
+
+    @Test
+    void fusedAttentionForwardBackwardAgainstTheReferenceLoop() {
+        // {n, h, tq, tk, d}: tiny; the shapes that matter (d 64 and 40, partial tiles everywhere); the largest d;
+        // no keys at all (fully padded rows without a mask); no query rows (gk, gv, gPos still overwritten with 0).
+        int[][] shapes = {{2, 2, 5, 7, 3}, {2, 4, 70, 130, 64}, {3, 2, 20, 45, 40}, {1, 3, 33, 50, 128}, {2, 2, 3, 0, 5},
+            {2, 1, 0, 4, 8}};
+        for (int[] s : shapes) {
+            int n = s[0];
+            for (float p : new float[] {0f, 0.2f}) {
+                for (boolean padded : new boolean[] {false, true}) {
+                    attentionCase(n, s[1], s[2], s[3], s[4], false, 1, padded, p);
+                    attentionCase(n, s[1], s[2], s[3], s[4], true, 1, padded, p);
+                    if (n > 1) attentionCase(n, s[1], s[2], s[3], s[4], true, n, padded, p);
+                }
+            }
+        }
+    }
+
+    @Test
+    void fusedAttentionRefusesHeadsLargerThanTheKernelLimit() {
+        int n = 1, h = 1, tq = 2, tk = 3, d = 129;
+        Storage q = gpu.allocate(DType.FLOAT32, n * h * tq * d), k = gpu.allocate(DType.FLOAT32, n * h * tk * d);
+        Storage out = gpu.allocate(DType.FLOAT32, n * h * tq * d), lse = gpu.allocate(DType.FLOAT32, n * h * tq);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> gpu.attention(q, k, k, null, null, 1, null, n, h, tq, tk, d, 1f, 0f, 0L, 0L, out, lse));
+        assertEquals("cuda attention: head size d must be at most 128 (the compile-time limit ATT_MAX_D of native/src/attention.cu),"
+                + " got d=129", e.getMessage());
+        var b = assertThrows(IllegalArgumentException.class, () -> gpu.attentionBackward(q, k, k, null, null, 1, null, n, h, tq, tk,
+                d, 1f, 0f, 0L, 0L, out, lse, q, q, k, k, null, null));
+        assertTrue(b.getMessage().startsWith("cuda attentionBackward: head size d must be at most 128"), b.getMessage());
     }
 
     // ---- tensor ops, forward and backward, through autograd -------------------------------------------------------

@@ -287,6 +287,151 @@ public final class CudaBackend implements Backend {
                 ptr(mean), ptr(invStd), ptr(gamma), ptr(gx), ptr(gGamma), ptr(gBeta));
     }
 
+    // ---- attention ----------------------------------------------------------------------------------------
+
+    /** Largest head size d of the fused attention kernels (ATT_MAX_D of native/src/attention.cu). */
+    static final int ATTENTION_MAX_D = 128;
+    // Block size and tile sizes of native/src/attention.cu (ATT_THREADS, ATT_BQ, ATT_BK, ATT_BKV, ATT_BQT):
+    // the grids and the dynamic shared memory below follow from them.
+    private static final int ATT_THREADS = 128, ATT_BQ = 16, ATT_BK = 32, ATT_BKV = 16, ATT_BQT = 32;
+    private static final int MAX_GRID_Y = 65535;
+
+    /**
+     * Fused scaled dot-product attention with the optional relative-position term, key padding and
+     * counter-RNG dropout, the contract of {@code Backend.attention}; native/src/attention.cu states
+     * the math. One block per (head, 16 query rows) keeps each row's running max, sum and output in
+     * registers while it walks 32-key tiles (online softmax), so no (tq, tk) matrix is stored.
+     *
+     * @throws IllegalArgumentException naming the op when d exceeds {@value #ATTENTION_MAX_D} or an operand does not fit
+     */
+    public void attention(Storage q, Storage k, Storage v, Storage qPos, Storage pos, int pBatch, Storage keyPadding,
+                          int n, int h, int tq, int tk, int d, float scale, float dropoutP, long seed, long counter,
+                          Storage out, Storage lse) {
+        String op = "attention";
+        checkAttention(op, q, k, v, qPos, pos, pBatch, keyPadding, n, h, tq, tk, d, dropoutP);
+        long rows = (long) n * h * tq;
+        operand(op, "out", out, DType.FLOAT32, rows * d);
+        operand(op, "lse", lse, DType.FLOAT32, rows);
+        int hp = pos == null ? 0 : 1, ks = d | 1;
+        int shared = 4 * ((1 + hp) * ATT_BQ * d + (1 + hp) * ATT_BK * ks + ATT_BK * d);
+        device.launchShared("attention", "attune_attention_forward", n * h, ceilDiv(tq, ATT_BQ), 1, ATT_THREADS, shared,
+                ptr(q), ptr(k), ptr(v), ptr(qPos), ptr(pos), pBatch, ptr(keyPadding), h, tq, tk, d, scale, 1f - dropoutP,
+                1f / (1f - dropoutP), seed, counter, ptr(out), ptr(lse));
+    }
+
+    /**
+     * Backward of {@link #attention} (the contract of {@code Backend.attentionBackward}), recomputing P
+     * from {@code lse}: D_i = rowsum(gOut o out), then one kernel per (head, 16 query rows) for gq,
+     * gqPos and one per (head, 16 keys) for gk, gv, gPos. Every gradient element has one writer, so
+     * the result is the same on every run. With pBatch = 1 and n > 1, gPos is summed over the batch
+     * from a per-batch scratch by the column-sum kernel. Gradients are overwritten.
+     *
+     * @throws IllegalArgumentException naming the op when d exceeds {@value #ATTENTION_MAX_D} or an operand does not fit
+     */
+    public void attentionBackward(Storage q, Storage k, Storage v, Storage qPos, Storage pos, int pBatch, Storage keyPadding,
+                                  int n, int h, int tq, int tk, int d, float scale, float dropoutP, long seed, long counter,
+                                  Storage out, Storage lse, Storage gOut,
+                                  Storage gq, Storage gk, Storage gv, Storage gqPos, Storage gPos) {
+        String op = "attentionBackward";
+        checkAttention(op, q, k, v, qPos, pos, pBatch, keyPadding, n, h, tq, tk, d, dropoutP);
+        long rows = (long) n * h * tq, qSize = rows * d, kSize = (long) n * h * tk * d;
+        operand(op, "out", out, DType.FLOAT32, qSize);
+        operand(op, "lse", lse, DType.FLOAT32, rows);
+        operand(op, "gOut", gOut, DType.FLOAT32, qSize);
+        operand(op, "gq", gq, DType.FLOAT32, qSize);
+        operand(op, "gk", gk, DType.FLOAT32, kSize);
+        operand(op, "gv", gv, DType.FLOAT32, kSize);
+        if (pos != null) {
+            operand(op, "gqPos", gqPos, DType.FLOAT32, qSize);
+            operand(op, "gPos", gPos, DType.FLOAT32, (long) pBatch * h * tk * d);
+        } else if (gqPos != null || gPos != null) {
+            throw new IllegalArgumentException("cuda " + op + ": gqPos and gPos must be null without a position term, got gqPos "
+                    + (gqPos == null ? "null" : "set") + " and gPos " + (gPos == null ? "null" : "set"));
+        }
+        if (n == 0) {  // no heads: only a shared gPos (1, h, tk, d) has elements, and it sums over no batch
+            if (gPos != null) fill(gPos, 0, pBatch * h * tk * d, 0f);
+            return;
+        }
+        // Every operand is a storage of this device before anything is queued.
+        Long pq = ptr(q), pk = ptr(k), pv = ptr(v), pqPos = ptr(qPos), pPos = ptr(pos), pPad = ptr(keyPadding);
+        Long pOut = ptr(out), pLse = ptr(lse), pgOut = ptr(gOut), pgq = ptr(gq), pgk = ptr(gk), pgv = ptr(gv);
+        Long pgqPos = ptr(gqPos), pgPos = ptr(gPos);
+        int hp = pos == null ? 0 : 1, ks = d | 1;
+        boolean sumPos = pos != null && pBatch != n;  // pBatch = 1 < n: per-batch gPos, then a sum over b
+        // The scratch blocks go back to the caching allocator once the launches are queued: a later
+        // user of the same block is queued behind them on the one stream.
+        try (CudaStorage dRows = new CudaStorage(this, DType.FLOAT32, (int) rows);
+             CudaStorage gPosEach = sumPos ? new CudaStorage(this, DType.FLOAT32, (int) kSize) : null) {
+            int warpsPerBlock = THREADS / 32;
+            device.launch("attention", "attune_attention_row_dot", ceilDiv(rows, warpsPerBlock), 1, 1, THREADS, pgOut, pOut,
+                    (int) rows, d, dRows.address(0));
+            float keep = 1f - dropoutP, dropScale = 1f / (1f - dropoutP);
+            int sharedQ = 4 * (2 + hp) * (ATT_BQ * d + ATT_BK * ks);
+            device.launchShared("attention", "attune_attention_backward_q", n * h, ceilDiv(tq, ATT_BQ), 1, ATT_THREADS, sharedQ,
+                    pq, pk, pv, pqPos, pPos, pBatch, pPad, h, tq, tk, d, scale, keep, dropScale, seed, counter,
+                    pgOut, pLse, dRows.address(0), pgq, pgqPos);
+            int sharedKv = 4 * ((2 + hp) * (ATT_BKV * d + ATT_BQT * ks) + 2 * ATT_BQT);
+            device.launchShared("attention", "attune_attention_backward_kv", n * h, ceilDiv(tk, ATT_BKV), 1, ATT_THREADS, sharedKv,
+                    pq, pk, pv, pqPos, pPos, pBatch, pPad, h, tq, tk, d, scale, keep, dropScale, seed, counter,
+                    pgOut, pLse, dRows.address(0), pgk, pgv, sumPos ? (Long) gPosEach.address(0) : pgPos);
+            if (sumPos) reduce(ReduceOp.SUM, gPosEach, 0, 1, n, h * tk * d, gPos, 0);
+        }
+    }
+
+    /**
+     * The checks both attention methods make before touching the device: sizes, the head-size limit
+     * of the kernels, the position pair, pBatch, dropoutP, grid limits, and each input operand's
+     * dtype and size (dense from offset 0).
+     */
+    static void checkAttention(String op, Storage q, Storage k, Storage v, Storage qPos, Storage pos, int pBatch,
+                               Storage keyPadding, int n, int h, int tq, int tk, int d, float dropoutP) {
+        String what = "cuda " + op;
+        if (n < 0 || h < 0 || tq < 0 || tk < 0 || d < 0) {
+            throw new IllegalArgumentException(what + ": sizes must be >= 0, got n=" + n + ", h=" + h + ", tq=" + tq + ", tk=" + tk
+                    + ", d=" + d);
+        }
+        if (d > ATTENTION_MAX_D) {
+            throw new IllegalArgumentException(what + ": head size d must be at most " + ATTENTION_MAX_D
+                    + " (the compile-time limit ATT_MAX_D of native/src/attention.cu), got d=" + d);
+        }
+        if (!(dropoutP >= 0f && dropoutP <= 1f)) {
+            throw new IllegalArgumentException(what + ": dropoutP must be in [0, 1], got " + dropoutP);
+        }
+        if ((qPos == null) != (pos == null)) {
+            throw new IllegalArgumentException(what + ": qPos and pos come together, got qPos " + (qPos == null ? "null" : "set")
+                    + " and pos " + (pos == null ? "null" : "set"));
+        }
+        if (pos != null && pBatch != 1 && pBatch != n) {
+            throw new IllegalArgumentException(what + ": pBatch must be 1 or n=" + n + ", got " + pBatch);
+        }
+        if (ceilDiv(tq, ATT_BQ) > MAX_GRID_Y || ceilDiv(tk, ATT_BKV) > MAX_GRID_Y || (long) n * h > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(what + ": at most " + (long) MAX_GRID_Y * ATT_BQ + " query rows, "
+                    + (long) MAX_GRID_Y * ATT_BKV + " keys and " + Integer.MAX_VALUE + " heads n*h, got tq=" + tq + ", tk=" + tk
+                    + ", n*h=" + (long) n * h);
+        }
+        long qSize = (long) n * h * tq * d, kSize = (long) n * h * tk * d;
+        operand(op, "q", q, DType.FLOAT32, qSize);
+        operand(op, "k", k, DType.FLOAT32, kSize);
+        operand(op, "v", v, DType.FLOAT32, kSize);
+        if (pos != null) {
+            operand(op, "qPos", qPos, DType.FLOAT32, qSize);
+            operand(op, "pos", pos, DType.FLOAT32, (long) pBatch * h * tk * d);
+        }
+        if (keyPadding != null) operand(op, "keyPadding", keyPadding, DType.BOOL, (long) n * tk);
+    }
+
+    private static void operand(String op, String name, Storage s, DType dtype, long need) {
+        if (s == null) throw new IllegalArgumentException("cuda " + op + ": " + name + " is required, got null");
+        if (s.dtype() != dtype || s.size() < need) {
+            throw new IllegalArgumentException("cuda " + op + ": " + name + " must be " + dtype.displayName() + " with at least " + need
+                    + " elements, got " + s.dtype().displayName() + " with " + s.size());
+        }
+    }
+
+    private static int ceilDiv(long a, int b) {
+        return (int) ((a + b - 1) / b);
+    }
+
     // ---- convolution helpers ----------------------------------------------------------------------------
 
     @Override

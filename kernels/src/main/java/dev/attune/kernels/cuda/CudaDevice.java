@@ -15,6 +15,7 @@ import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
@@ -30,6 +31,8 @@ import jcuda.driver.JCudaDriver;
  */
 public final class CudaDevice {
     private static final String RESOURCES = "/dev/attune/native/";
+    /** Dynamic shared memory a kernel may use without opting in. */
+    private static final int DEFAULT_SHARED_BYTES = 48 * 1024;
 
     private final int index;
     private CUdevice device;
@@ -40,6 +43,8 @@ public final class CudaDevice {
     private CudaAllocator allocator;
     private final Map<String, CUmodule> modules = new HashMap<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
+    /** Dynamic shared memory each function has been allowed beyond the default, in bytes. */
+    private final Map<String, Integer> sharedAllowed = new HashMap<>();
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
 
     CudaDevice(int index) {
@@ -169,8 +174,19 @@ public final class CudaDevice {
      * pointer) and {@code int[]} (a struct passed by value, such as the strided {@code Layout}).
      */
     void launch(String module, String function, int gridX, int gridY, int gridZ, int block, Object... args) {
+        launchShared(module, function, gridX, gridY, gridZ, block, 0, args);
+    }
+
+    /**
+     * {@link #launch} with {@code sharedBytes} of dynamic shared memory ({@code extern __shared__});
+     * above the default 48 KiB the function is first allowed that much (the attribute is raised only
+     * when a launch needs more than any before).
+     */
+    void launchShared(String module, String function, int gridX, int gridY, int gridZ, int block, int sharedBytes,
+                      Object... args) {
         if (gridX == 0 || gridY == 0 || gridZ == 0) return;
         CUfunction f = function(module, function);
+        if (sharedBytes > DEFAULT_SHARED_BYTES) allowShared(module + "/" + function, f, sharedBytes);
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
@@ -183,8 +199,17 @@ public final class CudaDevice {
                 default -> throw new IllegalArgumentException("launch " + function + ": unsupported argument type " + a.getClass());
             };
         }
-        check(JCudaDriver.cuLaunchKernel(f, gridX, gridY, gridZ, block, 1, 1, 0, stream, Pointer.to(params), null),
-                "cuLaunchKernel(" + function + ", grid " + gridX + "x" + gridY + "x" + gridZ + ", block " + block + ")");
+        check(JCudaDriver.cuLaunchKernel(f, gridX, gridY, gridZ, block, 1, 1, sharedBytes, stream, Pointer.to(params), null),
+                "cuLaunchKernel(" + function + ", grid " + gridX + "x" + gridY + "x" + gridZ + ", block " + block
+                        + (sharedBytes > 0 ? ", " + sharedBytes + " bytes of shared memory" : "") + ")");
+    }
+
+    private synchronized void allowShared(String key, CUfunction f, int bytes) {
+        Integer allowed = sharedAllowed.get(key);
+        if (allowed != null && allowed >= bytes) return;
+        check(JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
+                "cuFuncSetAttribute(" + key + ", max dynamic shared memory " + bytes + " bytes)");
+        sharedAllowed.put(key, bytes);
     }
 
     // ---- copies -----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attune.kernels.DType;
+import dev.attune.kernels.cpu.CpuBackend;
 import dev.attune.kernels.Storage;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
@@ -105,5 +106,45 @@ class CudaRuntimeTest {
         var e = assertThrows(CudaOutOfMemoryException.class, () -> be.allocate(DType.FLOAT32, Integer.MAX_VALUE).close());
         assertTrue(e.getMessage().contains("out of memory allocating"), e.getMessage());
         assertTrue(info[1] > 0);
+    }
+
+    /** The fused attention's argument checks run on the host, before any device call, so they are tested everywhere. */
+    @Test
+    void attentionArgumentsAreCheckedWithTheOpTheLimitAndTheActualValue() {
+        CpuBackend cpu = CpuBackend.INSTANCE;
+        int n = 2, h = 3, tq = 4, tk = 5, d = 129;
+        Storage q = cpu.allocate(DType.FLOAT32, n * h * tq * d), k = cpu.allocate(DType.FLOAT32, n * h * tk * d);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> CudaBackend.checkAttention("attention", q, k, k, null, null, 1, null, n, h, tq, tk, d, 0f));
+        assertEquals("cuda attention: head size d must be at most 128 (the compile-time limit ATT_MAX_D of native/src/attention.cu),"
+                + " got d=129", e.getMessage());
+        // d = 128 with every operand in place passes, with and without the position term and padding.
+        int dm = CudaBackend.ATTENTION_MAX_D;
+        Storage q8 = cpu.allocate(DType.FLOAT32, n * h * tq * dm), k8 = cpu.allocate(DType.FLOAT32, n * h * tk * dm);
+        Storage pad = cpu.allocate(DType.BOOL, n * tk), pos1 = cpu.allocate(DType.FLOAT32, h * tk * dm);
+        CudaBackend.checkAttention("attention", q8, k8, k8, null, null, 1, null, n, h, tq, tk, dm, 0.2f);
+        CudaBackend.checkAttention("attention", q8, k8, k8, q8, pos1, 1, pad, n, h, tq, tk, dm, 1f);
+        CudaBackend.checkAttention("attention", q8, k8, k8, q8, k8, n, pad, n, h, tq, tk, dm, 0f);
+
+        e = assertThrows(IllegalArgumentException.class,
+                () -> CudaBackend.checkAttention("attentionBackward", q8, k8, k8, q8, null, 1, null, n, h, tq, tk, dm, 0f));
+        assertEquals("cuda attentionBackward: qPos and pos come together, got qPos set and pos null", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> CudaBackend.checkAttention("attention", q8, k8, k8, q8, k8, 3, null, n, h, tq, tk, dm, 0f));
+        assertEquals("cuda attention: pBatch must be 1 or n=2, got 3", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> CudaBackend.checkAttention("attention", q8, k8, k8, null, null, 1, null, n, h, tq + 1, tk, dm, 0f));
+        assertEquals("cuda attention: q must be float32 with at least " + n * h * (tq + 1) * dm + " elements, got float32 with "
+                + n * h * tq * dm, e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> CudaBackend.checkAttention("attention", q8, k8, k8, null, null, 1, k8, n, h, tq, tk, dm, 0f));
+        assertEquals("cuda attention: keyPadding must be bool with at least " + n * tk + " elements, got float32 with "
+                + n * h * tk * dm, e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> CudaBackend.checkAttention("attention", q8, k8, k8, null, null, 1, null, n, h, tq, tk, dm, 1.5f));
+        assertEquals("cuda attention: dropoutP must be in [0, 1], got 1.5", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> CudaBackend.checkAttention("attention", q8, null, k8, null, null, 1, null, n, h, tq, tk, dm, 0f));
+        assertEquals("cuda attention: k is required, got null", e.getMessage());
     }
 }
