@@ -16,35 +16,17 @@ import org.junit.jupiter.api.Test;
  */
 class AttentionTest {
 
-    /** The math of F.attention written as plain loops (no dropout). */
-    static float[] reference(float[] q, float[] k, float[] v, float[] qp, float[] p, int pBatch, boolean[] pad,
-                             int n, int h, int tq, int tk, int d, float scale) {
-        float[] out = new float[n * h * tq * d];
-        for (int b = 0; b < n; b++) for (int hh = 0; hh < h; hh++) for (int i = 0; i < tq; i++) {
-            int qRow = ((b * h + hh) * tq + i) * d;
-            double[] s = new double[tk];
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < tk; j++) {
-                if (pad != null && pad[b * tk + j]) { s[j] = Double.NEGATIVE_INFINITY; continue; }
-                int kRow = ((b * h + hh) * tk + j) * d;
-                int pRow = (((pBatch == 1 ? 0 : b) * h + hh) * tk + j) * d;
-                double dot = 0;
-                for (int c = 0; c < d; c++) {
-                    dot += q[qRow + c] * k[kRow + c];
-                    if (qp != null) dot += qp[qRow + c] * p[pRow + c];
-                }
-                s[j] = scale * dot;
-                max = Math.max(max, s[j]);
-            }
-            if (max == Double.NEGATIVE_INFINITY) continue;  // every key padded: zero output
-            double sum = 0;
-            for (int j = 0; j < tk; j++) sum += s[j] = Math.exp(s[j] - max);
-            for (int j = 0; j < tk; j++) {
-                int kRow = ((b * h + hh) * tk + j) * d;
-                for (int c = 0; c < d; c++) out[qRow + c] += (float) (s[j] / sum * v[kRow + c]);
-            }
+    /** The output of {@link AttentionReference} (the contract as double-precision loops), without dropout. */
+    private static float[] reference(Tensor q, Tensor k, Tensor v, Tensor qPos, Tensor pos, boolean[] pad, float scale) {
+        int[] padded = null;
+        if (pad != null) {
+            padded = new int[pad.length];
+            for (int j = 0; j < pad.length; j++) padded[j] = pad[j] ? 1 : 0;
         }
-        return out;
+        var problem = new AttentionReference.Problem(q.size(0), q.size(1), q.size(2), k.size(2), q.size(3), q.toFloatArray(),
+                k.toFloatArray(), v.toFloatArray(), qPos == null ? null : qPos.toFloatArray(), pos == null ? null : pos.toFloatArray(),
+                pos == null ? 1 : pos.size(0), padded, scale, 0f, 0L, 0L);
+        return AttentionReference.forward(problem).out();
     }
 
     @Test
@@ -58,13 +40,10 @@ class AttentionTest {
         Tensor padding = Tensor.ofBools(pad, n, tk);
         float scale = 0.5f;
         Tensor out = F.attention(q, k, v, qp, p, padding, scale, 0f, null);
-        Check.close(reference(q.toFloatArray(), k.toFloatArray(), v.toFloatArray(), qp.toFloatArray(), p.toFloatArray(), 1, pad,
-                n, h, tq, tk, d, scale), out, 1e-5);
-        Check.close(reference(q.toFloatArray(), k.toFloatArray(), v.toFloatArray(), qp.toFloatArray(), p.toFloatArray(), 1, pad,
-                n, h, tq, tk, d, scale), F.attentionUnfused(q, k, v, qp, p, padding, scale, 0f, null), 1e-5);
+        Check.close(reference(q, k, v, qp, p, pad, scale), out, 1e-5);
+        Check.close(reference(q, k, v, qp, p, pad, scale), F.attentionUnfused(q, k, v, qp, p, padding, scale, 0f, null), 1e-5);
         Tensor plain = F.attention(q, k, v, null, null, null, scale, 0f, null);
-        Check.close(reference(q.toFloatArray(), k.toFloatArray(), v.toFloatArray(), null, null, 1, null, n, h, tq, tk, d, scale),
-                plain, 1e-5);
+        Check.close(reference(q, k, v, null, null, null, scale), plain, 1e-5);
     }
 
     /** One attention call over the five float inputs (qPos and pos may be null). */

@@ -304,6 +304,7 @@ public final class CudaBackend implements Backend {
      *
      * @throws IllegalArgumentException naming the op when d exceeds {@value #ATTENTION_MAX_D} or an operand does not fit
      */
+    @Override
     public void attention(Storage q, Storage k, Storage v, Storage qPos, Storage pos, int pBatch, Storage keyPadding,
                           int n, int h, int tq, int tk, int d, float scale, float dropoutP, long seed, long counter,
                           Storage out, Storage lse) {
@@ -328,6 +329,7 @@ public final class CudaBackend implements Backend {
      *
      * @throws IllegalArgumentException naming the op when d exceeds {@value #ATTENTION_MAX_D} or an operand does not fit
      */
+    @Override
     public void attentionBackward(Storage q, Storage k, Storage v, Storage qPos, Storage pos, int pBatch, Storage keyPadding,
                                   int n, int h, int tq, int tk, int d, float scale, float dropoutP, long seed, long counter,
                                   Storage out, Storage lse, Storage gOut,
@@ -495,22 +497,5 @@ public final class CudaBackend implements Backend {
     @Override
     public void random(Distribution dist, float a, float b, long seed, long counter, Storage out, int offset, int size) {
         launch1d("random", "attune_random", size, dist.ordinal(), a, b, seed, counter, ptr(out, offset), size);
-    }
-
-    // The fused attention kernel (native/src/attention.cu) is being written on branch cuda-attn; until it is
-    // merged, attention on a CUDA device says so instead of computing anything.
-    @Override
-    public void attention(Storage q, Storage k, Storage v, Storage qPos, Storage pos, int pBatch, Storage keyPadding,
-                          int n, int h, int tq, int tk, int d, float scale, float dropoutP, long seed, long counter,
-                          Storage out, Storage lse) {
-        throw new UnsupportedOperationException("attention: no CUDA kernel in this build yet (use F.attentionUnfused on CUDA tensors)");
-    }
-
-    @Override
-    public void attentionBackward(Storage q, Storage k, Storage v, Storage qPos, Storage pos, int pBatch, Storage keyPadding,
-                                  int n, int h, int tq, int tk, int d, float scale, float dropoutP, long seed, long counter,
-                                  Storage out, Storage lse, Storage gOut,
-                                  Storage gq, Storage gk, Storage gv, Storage gqPos, Storage gPos) {
-        throw new UnsupportedOperationException("attention: no CUDA kernel in this build yet (use F.attentionUnfused on CUDA tensors)");
     }
 }
