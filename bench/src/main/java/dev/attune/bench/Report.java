@@ -84,7 +84,9 @@ public final class Report {
         }
         String prefix = Report.class.getPackageName() + ".";
         if (patterns.isEmpty()) {
+            // The whole CPU suite; the GPU benchmarks (package cuda) run on a GPU machine through the bundle's run-gpu-bench.sh.
             opts.include(java.util.regex.Pattern.quote(prefix));
+            opts.exclude(java.util.regex.Pattern.quote(prefix + "cuda."));
         } else {
             for (String p : patterns) opts.include(p);
             opts.include(java.util.regex.Pattern.quote(prefix + CopyBench.class.getSimpleName() + "."));

@@ -8,8 +8,8 @@ import java.util.Arrays;
  * last at least {@link #MIN_SAMPLE_NANOS}, so tiny problems are not lost in the timer's resolution.
  */
 final class Timing {
-    static final int WARMUP = 2;
-    static final long WARMUP_NANOS = 300_000_000L;
+    static final int WARMUP = 5;
+    static final long WARMUP_NANOS = 1_500_000_000L;
     static final long MIN_SAMPLE_NANOS = 20_000_000L;
 
     private Timing() {}

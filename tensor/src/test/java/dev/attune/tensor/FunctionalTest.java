@@ -100,6 +100,23 @@ class FunctionalTest {
                 F.conv1d(dx.narrow(1, 1, 1), dw.narrow(0, 1, 1), db.narrow(0, 1, 1), 2, 3, 2, 1),
                 F.conv1d(dx.narrow(1, 2, 1), dw.narrow(0, 2, 1), db.narrow(0, 2, 1), 2, 3, 2, 1));
         Check.close(viaIm2col.toFloatArray(), F.conv1d(dx, dw, db, 2, 3, 2, 3), 1e-6);
+        // Stride 1 takes the vectorised tap-by-tap path: long rows (vector body and tail), dilation, a padding
+        // wider than some taps reach; values and all three gradients against the im2col path.
+        Tensor sx = Check.randn(9, 2, 3, 45), sw = Check.randn(10, 3, 1, 5), sb = Check.randn(11, 3);
+        Check.grad(in -> F.conv1d(in[0], in[1], in[2], 1, 9, 2, 3), Check.randn(12, 1, 3, 6), Check.randn(13, 3, 1, 5), sb);
+        Tensor[] fast = {sx.copy().requiresGrad(true), sw.copy().requiresGrad(true), sb.copy().requiresGrad(true)};
+        Tensor[] slow = {sx.copy().requiresGrad(true), sw.copy().requiresGrad(true), sb.copy().requiresGrad(true)};
+        Tensor yFast = F.conv1d(fast[0], fast[1], fast[2], 1, 9, 2, 3);
+        Tensor[] perChannel = new Tensor[3];
+        for (int ch = 0; ch < 3; ch++) {
+            perChannel[ch] = F.conv1d(slow[0].narrow(1, ch, 1), slow[1].narrow(0, ch, 1), slow[2].narrow(0, ch, 1), 1, 9, 2, 1);
+        }
+        Tensor ySlow = Tensor.cat(1, perChannel);
+        Check.close(ySlow.toFloatArray(), yFast, 1e-6);
+        Tensor gy = Check.randn(14, yFast.shape());
+        yFast.backward(gy);
+        ySlow.backward(gy);
+        for (int i = 0; i < 3; i++) Check.close(slow[i].grad().toFloatArray(), fast[i].grad(), 1e-5);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> F.conv1d(Tensor.zeros(1, 4, 10), Tensor.zeros(6, 3, 3), null, 1, 0, 1, 2));
         assertTrue(e.getMessage().contains("conv1d") && e.getMessage().contains("2 input channels"), e.getMessage());

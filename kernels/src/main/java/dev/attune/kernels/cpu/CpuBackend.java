@@ -754,6 +754,16 @@ public final class CpuBackend implements Backend {
             for (int p = lo; p < hi; p++) {
                 int ch = p % c, xb = p * l, yb = p * lout, wb = ch * k;
                 float b0 = bs == null ? 0f : bs[ch];
+                if (stride == 1) {
+                    // Tap by tap, y[t] += w_j x[t + j dil - pad] over the t where the tap lands inside the row:
+                    // vectors along time, and each y[t] still adds its taps in order j = 0, 1, ... after the bias.
+                    java.util.Arrays.fill(ys, yb, yb + lout, b0);
+                    for (int j = 0; j < k; j++) {
+                        int shift = j * dil - pad;
+                        axpy(ws[wb + j], xs, xb + shift, ys, yb, Math.max(0, -shift), Math.min(lout, l - shift));
+                    }
+                    continue;
+                }
                 for (int t = 0; t < lout; t++) {
                     int start = t * stride - pad;
                     // Only the taps that land inside [0, l): no per-tap bounds test in the inner loop.
@@ -767,6 +777,28 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    /** {@code y[yb + t] += a * x[xb + t]} for t in [t0, t1), as a separate multiply and add (the scalar loop's rounding). */
+    private static void axpy(float a, float[] x, int xb, float[] y, int yb, int t0, int t1) {
+        FloatVector av = FloatVector.broadcast(S, a);
+        int t = t0;
+        for (; t <= t1 - S.length(); t += S.length()) {
+            FloatVector.fromArray(S, y, yb + t).add(FloatVector.fromArray(S, x, xb + t).mul(av)).intoArray(y, yb + t);
+        }
+        for (; t < t1; t++) y[yb + t] += a * x[xb + t];
+    }
+
+    /** {@code sum_t y[yb + t] * x[xb + t]} for t in [t0, t1), in lanes and then across them (a fixed order). */
+    private static float dot(float[] x, int xb, float[] y, int yb, int t0, int t1) {
+        FloatVector acc = FloatVector.zero(S);
+        int t = t0;
+        for (; t <= t1 - S.length(); t += S.length()) {
+            acc = acc.add(FloatVector.fromArray(S, y, yb + t).mul(FloatVector.fromArray(S, x, xb + t)));
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; t < t1; t++) sum += y[yb + t] * x[xb + t];
+        return sum;
+    }
+
     @Override
     public void depthwiseConv1dBackward(Storage x, Storage w, Storage gy, int n, int c, int l, int k, int stride, int pad,
                                         int dil, int lout, Storage gx, Storage gw) {
@@ -777,6 +809,14 @@ public final class CpuBackend implements Backend {
                 for (int p = lo; p < hi; p++) {
                     int ch = p % c, xb = p * l, yb = p * lout, wb = ch * k;
                     java.util.Arrays.fill(gxs, xb, xb + l, 0f);
+                    if (stride == 1) {
+                        // The adjoint of the forward's taps: gx[t + shift] += w_j gy[t], tap by tap.
+                        for (int j = 0; j < k; j++) {
+                            int shift = j * dil - pad;
+                            axpy(ws[wb + j], gys, yb, gxs, xb + shift, Math.max(0, -shift), Math.min(lout, l - shift));
+                        }
+                        continue;
+                    }
                     for (int t = 0; t < lout; t++) {
                         int start = t * stride - pad;
                         int j0 = start >= 0 ? 0 : (-start + dil - 1) / dil;
@@ -796,6 +836,11 @@ public final class CpuBackend implements Backend {
                         float acc = 0f;
                         for (int b = 0; b < n; b++) {
                             int xb = (b * c + ch) * l, yb = (b * c + ch) * lout;
+                            if (stride == 1) {
+                                int shift = j * dil - pad;
+                                acc += dot(xs, xb + shift, gys, yb, Math.max(0, -shift), Math.min(lout, l - shift));
+                                continue;
+                            }
                             for (int t = 0; t < lout; t++) {
                                 int i = t * stride - pad + j * dil;
                                 if (i >= 0 && i < l) acc += gys[yb + t] * xs[xb + i];
