@@ -36,6 +36,13 @@ final class LasCommands {
         @Option(names = "--model", description = "las-small or las-tiny (default: ${DEFAULT-VALUE}).", defaultValue = "las-small")
         private String model;
 
+        @Option(names = "--attention", paramLabel = "KIND", description = "dot or location (location-aware; default: the preset's).")
+        private String attention;
+
+        @Option(names = "--teacher-forcing", paramLabel = "START[,END]", split = ",",
+                description = "Teacher forcing ratio at the start and the end of the run, decaying linearly (default: 0.9,0.5).")
+        private float[] teacherForcing;
+
         @Option(names = "--steps", description = "Optimizer steps at most (default: ${DEFAULT-VALUE}).", defaultValue = "2000")
         private int steps;
 
@@ -67,18 +74,31 @@ final class LasCommands {
             var train = new LasTrainer.Data(features.extract(split.train(), cores()), transcripts(split.train()));
             var valid = new LasTrainer.Data(features.extract(split.validation(), cores()), transcripts(split.validation()));
             Las.Config config = Las.Config.byName(model, train.features().get(0)[0].length);
+            if (attention != null) {
+                config = config.withAttention(switch (attention) {
+                    case "dot" -> Las.AttentionKind.DOT;
+                    case "location" -> Las.AttentionKind.LOCATION;
+                    default -> throw new IllegalArgumentException("--attention must be dot or location, got '" + attention + "'");
+                });
+            }
+            if (teacherForcing != null && teacherForcing.length > 2) {
+                throw new IllegalArgumentException("--teacher-forcing takes START or START,END, got " + teacherForcing.length + " values");
+            }
             err().printf(Locale.ROOT, "%s (%s): %d training and %d validation utterances; features in %.1f s%n", data,
                     fmt.name().toLowerCase(Locale.ROOT), train.size(), valid.size(), (System.nanoTime() - t0) / 1e9);
             Path out = outDir != null ? outDir : home().resolve("runs").resolve("las");
             var d = LasTrainer.Options.defaults(steps, minutes == null ? 0 : minutes * 60, seed, out);
             var options = new LasTrainer.Options(steps, d.maxSeconds(), batch, lr, d.warmup(), d.clipNorm(),
-                    validEvery != null ? validEvery : d.validEvery(), d.tfStart(), d.tfEnd(), d.labelSmoothing(), seed, out);
+                    validEvery != null ? validEvery : d.validEvery(),
+                    teacherForcing == null ? d.tfStart() : teacherForcing[0],
+                    teacherForcing == null ? d.tfEnd() : teacherForcing[teacherForcing.length - 1], d.labelSmoothing(), seed, out);
             err().printf(Locale.ROOT, "training %s (%,d parameters) for at most %d steps%s, batch %d%n", model,
                     new Las(config, new dev.attune.tensor.Generator(0)).parameterCount(), steps,
                     minutes == null ? "" : String.format(Locale.ROOT, " or %.1f minutes", minutes), batch);
             LasTrainer.Result r = new LasTrainer(config, model, features, options, err()).train(train, valid);
             out().printf(Locale.ROOT, "trained %d steps in %.1f s (%.2f steps/s)%n", r.stepsRun(), r.seconds(), r.stepsRun() / r.seconds());
-            out().printf(Locale.ROOT, "best validation CER: %.2f%% at step %d (%s)%n", 100 * r.bestCer(), r.bestStep(), out.resolve("best.safetensors"));
+            out().printf(Locale.ROOT, "best checkpoint (lowest CER on training utterances): %.2f%% at step %d (%s)%n", 100 * r.bestTrainCer(), r.bestStep(),
+                    out.resolve("best.safetensors"));
             out().println("validation " + r.last());
             return 0;
         }

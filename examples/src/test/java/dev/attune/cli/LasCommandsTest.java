@@ -38,7 +38,7 @@ class LasCommandsTest {
                 "--out", run.toString());
         assertEquals(0, t.exitCode(), t.err());
         assertTrue(t.err().contains("(fsdd): 2 training and 1 validation utterances"), t.err());
-        assertTrue(t.out().matches("(?s)trained 2 steps in .*best validation CER: \\d+\\.\\d\\d% at step \\d.*"
+        assertTrue(t.out().matches("(?s)trained 2 steps in .*best checkpoint \\(lowest CER on training utterances\\): \\d+\\.\\d\\d% at step \\d.*"
                 + "validation CER: \\d+\\.\\d\\d% WER: \\d+\\.\\d\\d% \\(1 utterances\\)\\s*"), t.out());
         for (String f : List.of("best.safetensors", "last.safetensors", "curves.png", "alignment.png")) {
             assertTrue(Files.isRegularFile(run.resolve(f)), f);

@@ -37,6 +37,10 @@ public final class Models {
         add("las-small", "Listen-Attend-Spell: listener BLSTM 128 + 2 pyramid layers, speller LSTM 256 x 2, "
                 + dev.attune.nn.las.CharVocab.size() + " characters", g -> dev.attune.nn.las.Las.small(dev.attune.nn.las.CharVocab.size(), g),
                 new Input(40, (m, x) -> ((dev.attune.nn.las.Las) m).listen(x, new int[] {x.size(1)})));
+        add("las-tiny", "Listen-Attend-Spell: listener BLSTM 64 + 3 pyramid layers, speller LSTM 128 x 1, "
+                + dev.attune.nn.las.CharVocab.size() + " characters",
+                g -> new dev.attune.nn.las.Las(dev.attune.nn.las.Las.Config.tiny(dev.attune.nn.las.CharVocab.size()), g),
+                new Input(40, (m, x) -> ((dev.attune.nn.las.Las) m).listen(x, new int[] {x.size(1)})));
     }
 
     private Models() {}

@@ -36,10 +36,14 @@ import java.util.stream.IntStream;
  *       joint gradient-norm clipping;</li>
  *   <li>batches of utterances of similar length (sorted by frames, cut into batches, the batch
  *       order shuffled every epoch), so little of each batch is padding;</li>
- *   <li>every {@code validEvery} steps (and at the end): greedy decoding of the validation set,
- *       its CER and WER; the model of lowest CER is written atomically to {@code <out>/best.safetensors}
- *       ({@link LasCheckpoint}), the current one to {@code last.safetensors}, and the alignment of
- *       the first validation utterance to {@code alignment.png}; at the end the curves go to {@code curves.png}.</li>
+ *   <li>every {@code validEvery} steps (and at the end): greedy decoding of the validation set
+ *       (its CER and WER are reported) and of up to {@link #SELECTION_SIZE} training utterances
+ *       spread evenly over the training set ({@link #selectionSubset}); the model of lowest CER on
+ *       those training utterances (the later one on a tie) is written atomically to
+ *       {@code <out>/best.safetensors} ({@link LasCheckpoint}), so the choice never looks at the
+ *       validation set, which for yes/no is the customary test set; the current model goes to
+ *       {@code last.safetensors} and the alignment of the first validation utterance to
+ *       {@code alignment.png}; at the end the curves go to {@code curves.png}.</li>
  * </ul>
  * "Over the run" means the fraction {@code max(step / steps, elapsed / maxSeconds)}. A run
  * bounded only by steps is bit-identical for a seed and thread count; a time limit stops it
@@ -48,6 +52,8 @@ import java.util.stream.IntStream;
 public final class LasTrainer {
     /** Frames past an utterance's end are 0 (the mean of the normalised features). */
     public static final float PADDING = 0f;
+    /** How many training utterances are decoded at each validation to select the best checkpoint. */
+    public static final int SELECTION_SIZE = 32;
 
     /**
      * @param steps          optimizer steps at most
@@ -100,20 +106,23 @@ public final class LasTrainer {
         }
     }
 
-    /** One validation: step, mean training loss since the previous one, validation CER and WER. */
-    public record Point(int step, double trainLoss, double validationCer, double validationWer) {}
+    /**
+     * One validation: step, mean training loss since the previous one, greedy CER on the selection
+     * subset of the training set, validation CER and WER.
+     */
+    public record Point(int step, double trainLoss, double trainCer, double validationCer, double validationWer) {}
 
     /**
      * What a run produced.
      *
      * @param model    the model after the last step (evaluation mode)
-     * @param last     validation error rates after the last step
-     * @param bestCer  the lowest validation CER seen
-     * @param bestStep the step it was seen at
+     * @param last         validation error rates after the last step
+     * @param bestTrainCer the lowest CER seen on the selection subset of the training set
+     * @param bestStep     the step of {@code best.safetensors}: the last one with that CER
      * @param seconds  wall time of the training steps and validations
      * @param stepsRun optimizer steps taken
      */
-    public record Result(Las model, ErrorRates last, double bestCer, int bestStep, List<Point> curve, double seconds, int stepsRun) {}
+    public record Result(Las model, ErrorRates last, double bestTrainCer, int bestStep, List<Point> curve, double seconds, int stepsRun) {}
 
     private final Las.Config config;
     private final String name;
@@ -160,7 +169,14 @@ public final class LasTrainer {
 
         List<Point> curve = new ArrayList<>();
         ErrorRates last = null;
-        double bestCer = Double.POSITIVE_INFINITY;
+        double bestTrainCer = Double.POSITIVE_INFINITY;
+        int[] selection = selectionSubset(train.size());
+        List<float[][]> selectionFeatures = new ArrayList<>();
+        List<String> selectionTexts = new ArrayList<>();
+        for (int i : selection) {
+            selectionFeatures.add(train.features().get(i));
+            selectionTexts.add(train.transcripts().get(i));
+        }
         int bestStep = -1, step = 0, intervalSteps = 0;
         double lossSum = 0;
         long start = System.nanoTime(), lastPrint = 0;
@@ -196,11 +212,12 @@ public final class LasTrainer {
             if (validate) {
                 List<Decoder.Hypothesis> hyps = decode(model, validation.features(), options.batchSize(), maxLength, 1);
                 last = score(validation.transcripts(), hyps);
-                curve.add(new Point(step, lossSum / intervalSteps, last.cer(), last.wer()));
+                double trainCer = score(selectionTexts, decode(model, selectionFeatures, options.batchSize(), maxLength, 1)).cer();
+                curve.add(new Point(step, lossSum / intervalSteps, trainCer, last.cer(), last.wer()));
                 lossSum = 0;
                 intervalSteps = 0;
-                if (last.cer() < bestCer) {
-                    bestCer = last.cer();
+                if (trainCer <= bestTrainCer) {
+                    bestTrainCer = trainCer;
                     bestStep = step;
                     save("best.safetensors", model, optimizer, maxLength, step, last.cer());
                     if (options.out() != null) {
@@ -210,8 +227,9 @@ public final class LasTrainer {
                 }
                 save("last.safetensors", model, optimizer, maxLength, step, last.cer());
                 if (progress != null) {
-                    progress.printf(Locale.ROOT, "%n  step %d: validation %s%s; e.g. \"%s\" -> \"%s\"%n", step, last,
-                            bestStep == step ? " (best so far)" : "", validation.transcripts().get(0), hyps.get(0).text());
+                    progress.printf(Locale.ROOT, "%n  step %d: training CER %.2f%% (%d utterances), validation %s%s; e.g. \"%s\" -> \"%s\"%n",
+                            step, 100 * trainCer, selection.length, last, bestStep == step ? " (best so far)" : "", validation.transcripts().get(0),
+                            hyps.get(0).text());
                     progress.flush();
                 }
             }
@@ -220,6 +238,7 @@ public final class LasTrainer {
         if (options.out() != null) {
             double[] steps = curve.stream().mapToDouble(Point::step).toArray();
             Map<String, double[]> rates = new LinkedHashMap<>();
+            rates.put("training CER (selection)", curve.stream().mapToDouble(Point::trainCer).toArray());
             rates.put("validation CER", curve.stream().mapToDouble(Point::validationCer).toArray());
             rates.put("validation WER", curve.stream().mapToDouble(Point::validationWer).toArray());
             Curves.write(options.out().resolve("curves.png"), steps, List.of(
@@ -228,7 +247,18 @@ public final class LasTrainer {
                     new Curves.Chart(name + ": error rates", "error rate", rates, 0.0, null)));
         }
         model.eval();
-        return new Result(model, last, bestCer, bestStep, List.copyOf(curve), seconds, step);
+        return new Result(model, last, bestTrainCer, bestStep, List.copyOf(curve), seconds, step);
+    }
+
+    /**
+     * The training utterances that select the best checkpoint: all of them when there are at most
+     * {@link #SELECTION_SIZE}, else that many at evenly spaced positions {@code floor(k * n / SELECTION_SIZE)}.
+     */
+    static int[] selectionSubset(int n) {
+        int size = Math.min(n, SELECTION_SIZE);
+        int[] out = new int[size];
+        for (int k = 0; k < size; k++) out[k] = (int) ((long) k * n / size);
+        return out;
     }
 
     /** Fraction of the run done: the larger of the step and time fractions. */

@@ -98,6 +98,14 @@ class LasTest {
         // The same modules built in torch (golden/las.py's classes) count 2,881,310 and 2,881,695.
         assertEquals(2_881_310L, Las.small(30, new Generator(1)).parameterCount());
         assertEquals(2_881_695L, Las.small(31, new Generator(1)).parameterCount());
+        // las-tiny: BLSTM 64 on 40 dims, 3 pyramid BLSTMs 64 on 256, embedding 31 x 32, speller LSTM(160, 128),
+        // phi and psi Linear(128, 64), Linear(256, 128), Linear(128, 31).
+        long tinyListener = blstm(40, 64) + 3 * blstm(256, 64);
+        long tinySpeller = 31 * 32 + lstm(160, 128) + 2 * (128 * 64 + 64) + (256 * 128 + 128) + (128 * 31 + 31);
+        Las tiny = new Las(Las.Config.byName("las-tiny", 40), new Generator(1));
+        assertEquals(tinyListener + tinySpeller, tiny.parameterCount());
+        assertEquals(751_743L, tiny.parameterCount());
+        assertEquals(8, tiny.listener().reduction());
         assertEquals(List.of("listener.rnn.weight_ih_l0", "listener.rnn.weight_hh_l0"),
                 las.stateDict().keySet().stream().limit(2).toList());
         assertTrue(las.stateDict().containsKey("listener.pyramid.1.rnn.bias_hh_l0_reverse"));

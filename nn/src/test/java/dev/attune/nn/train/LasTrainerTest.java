@@ -45,17 +45,23 @@ class LasTrainerTest {
     @Test
     void tinyModelOverfitsFourUtterances() throws IOException {
         LasTrainer.Data data = four();
+        // The validation transcripts are wrong on purpose: the best checkpoint must be chosen on the
+        // training utterances, never on the validation set (for yes/no that is the test set).
+        List<String> shifted = List.of(data.transcripts().get(1), data.transcripts().get(2), data.transcripts().get(3), data.transcripts().get(0));
+        LasTrainer.Data validation = new LasTrainer.Data(data.features(), shifted);
         var options = new LasTrainer.Options(200, 0, 4, 3e-3, 10, 1.0, 50, 1f, 1f, 0f, 7, tmp);
         var features = SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS);
-        LasTrainer.Result r = new LasTrainer(TINY, "tiny", features, options, null).train(data, data);
+        LasTrainer.Result r = new LasTrainer(TINY, "tiny", features, options, null).train(data, validation);
         List<Decoder.Hypothesis> hyps = LasTrainer.decode(r.model(), data.features(), 4, LasTrainer.maxLengthFor(data), 1);
         for (int i = 0; i < 4; i++) {
             assertEquals(data.transcripts().get(i), hyps.get(i).text(), "utterance " + i);
             assertTrue(hyps.get(i).ended());
         }
-        assertEquals(0.0, r.last().cer());
-        assertEquals(0.0, r.bestCer());
+        assertTrue(r.last().cer() > 0.5, r.last().toString());
+        assertEquals(0.0, r.bestTrainCer());
         assertEquals(4, r.curve().size());
+        assertEquals(0.0, r.curve().get(3).trainCer());
+        assertEquals(200, r.bestStep(), "on a tie the later checkpoint is kept");
         assertTrue(r.curve().get(3).trainLoss() < r.curve().get(0).trainLoss() / 5, r.curve().toString());
         // beam search finds the same transcripts
         for (int i = 0; i < 4; i++) {
@@ -69,7 +75,8 @@ class LasTrainerTest {
         assertEquals("tiny", ck.name());
         assertEquals(features, ck.features());
         assertEquals(LasTrainer.maxLengthFor(data), ck.maxLength());
-        assertEquals(0.0, ck.validationCer());
+        assertEquals(200, ck.step());
+        assertEquals(r.last().cer(), ck.validationCer(), 1e-12);
         assertFalse(ck.optimizerState().isEmpty());
         ErrorRates again = LasTrainer.score(data.transcripts(), LasTrainer.decode(ck.model(), data.features(), 2, ck.maxLength(), 1));
         assertEquals("CER: 0.00% WER: 0.00% (4 utterances)", again.toString());
@@ -88,6 +95,16 @@ class LasTrainerTest {
         assertEquals(a.curve(), b.curve());
         assertArrayEquals(a.model().stateDict().get("speller.rnn.weight_hh_l0").toFloatArray(),
                 b.model().stateDict().get("speller.rnn.weight_hh_l0").toFloatArray());
+    }
+
+    @Test
+    void selectionSubsetSpreadsOverTheTrainingSet() {
+        assertArrayEquals(new int[] {0, 1, 2}, LasTrainer.selectionSubset(3));
+        int[] big = LasTrainer.selectionSubset(2430);
+        assertEquals(LasTrainer.SELECTION_SIZE, big.length);
+        assertEquals(0, big[0]);
+        assertEquals(75, big[1]);
+        assertEquals(2430 * 31 / 32, big[31]);
     }
 
     @Test
