@@ -1,6 +1,10 @@
 package dev.attune.cli;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.StringWriter;
 import picocli.CommandLine;
 
@@ -20,5 +24,15 @@ final class CliRun {
 
     static Result run(String... args) {
         return run(Main.newCommandLine(), args);
+    }
+
+    /** The FSDD recordings of the shared corpora ({@code shared/data} above the module); skips the test when absent. */
+    static Path fsddRecordings() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path candidate = p.resolve("shared/data/fsdd/recordings");
+            if (Files.isDirectory(candidate)) return candidate;
+        }
+        assumeTrue(false, "FSDD data not found in shared/data/fsdd above " + Path.of("").toAbsolutePath());
+        return null;
     }
 }

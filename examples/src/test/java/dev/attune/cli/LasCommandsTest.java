@@ -1,7 +1,6 @@
 package dev.attune.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,12 +19,7 @@ class LasCommandsTest {
 
     @BeforeAll
     static void copyThreeFiles() throws IOException {
-        Path recordings = null;
-        for (Path p = Path.of("").toAbsolutePath(); p != null && recordings == null; p = p.getParent()) {
-            Path candidate = p.resolve("shared/data/fsdd/recordings");
-            if (Files.isDirectory(candidate)) recordings = candidate;
-        }
-        assumeTrue(recordings != null, "FSDD data not found in shared/data/fsdd above " + Path.of("").toAbsolutePath());
+        Path recordings = CliRun.fsddRecordings();
         subset = Files.createDirectories(tmp.resolve("fsdd"));
         // repetition 10 is held out (r % 10 == 0), 11 and 12 train
         for (String name : List.of("0_theo_10.wav", "1_theo_11.wav", "2_theo_12.wav")) Files.copy(recordings.resolve(name), subset.resolve(name));

@@ -1,7 +1,6 @@
 package dev.attune.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,13 +23,7 @@ class SpeakerCommandsTest {
 
     @BeforeAll
     static void trainATinyRun() throws IOException {
-        // the shared corpora: ../shared/data beside the repository root, found walking up from the module
-        Path recordings = null;
-        for (Path p = Path.of("").toAbsolutePath(); p != null && recordings == null; p = p.getParent()) {
-            Path candidate = p.resolve("shared/data/fsdd/recordings");
-            if (Files.isDirectory(candidate)) recordings = candidate;
-        }
-        assumeTrue(recordings != null, "FSDD data not found in shared/data/fsdd above " + Path.of("").toAbsolutePath());
+        Path recordings = CliRun.fsddRecordings();
         subset = Files.createDirectories(tmp.resolve("fsdd"));
         for (String speaker : List.of("george", "jackson", "lucas", "nicolas", "theo", "yweweler")) {
             for (int digit = 0; digit < 2; digit++) {
@@ -64,6 +57,14 @@ class SpeakerCommandsTest {
         assertEquals("Id,Category", lines.get(0));
         assertEquals(121, lines.size());
         assertTrue(lines.get(1).matches("0_george_10,(george|jackson|lucas|nicolas|theo|yweweler)"), lines.get(1));
+    }
+
+    @Test
+    void aNonPositiveLearningRateIsAnError() {
+        CliRun.Result r = run("train", "speaker", "--data", subset.toString(), "--model", "hw4-simple", "--steps", "2", "--lr", "0",
+                "--out", tmp.resolve("bad-lr").toString());
+        assertEquals(1, r.exitCode(), r.err());
+        assertTrue(r.err().contains("lr and clipNorm must be positive, got 0.0"), r.err());
     }
 
     @Test
