@@ -442,6 +442,14 @@ final class Ops {
             throw new IllegalArgumentException("matmul: inner sizes differ: " + Shapes.str(a.shape()) + " @ " + Shapes.str(b.shape())
                     + " (" + k + " vs " + k2 + ")");
         }
+        if (b.dim() == 2 && a.dim() > 2 && a.numel() > 0) {
+            // A matrix shared by every batch entry (a Linear weight): folding the batch into the rows
+            // makes one large GEMM instead of many thin ones, and the backward then gives b's gradient
+            // as one GEMM over all rows instead of per-batch products summed afterwards.
+            int[] outShape = a.shape().clone();
+            outShape[outShape.length - 1] = m;
+            return matmul(a.reshape(-1, k), b).reshape(outShape);
+        }
         int[] batch = Shapes.broadcast("matmul", Arrays.copyOf(a.shape(), a.dim() - 2), Arrays.copyOf(b.shape(), b.dim() - 2));
         int[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = n;
