@@ -121,11 +121,15 @@ final class SpeakerData {
         return Split.of(all, held::contains);
     }
 
-    /** The feature settings of a format: fbank + CMVN for WAV corpora, AN4 cepstra + CMVN, HW4 mels as given. */
+    /**
+     * The feature settings of a format: fbank or AN4 cepstra with global CMVN (fitted later on the
+     * training utterances: per-utterance CMVN would remove the spectral envelope that tells speakers
+     * apart), HW4 mels as given.
+     */
     static Features features(Format format) {
         return switch (format) {
-            case FSDD, FOLDERS -> Features.fbankCmvn(FbankOptions.DEFAULTS);
-            case AN4 -> new Features("sphinx-mfc", null, Features.UTTERANCE_CMVN);
+            case FSDD, FOLDERS -> Features.fbankGlobalCmvn(FbankOptions.DEFAULTS);
+            case AN4 -> new Features("sphinx-mfc", null, Features.GLOBAL_CMVN);
             case HW4 -> new Features("precomputed", null, Features.NONE);
         };
     }

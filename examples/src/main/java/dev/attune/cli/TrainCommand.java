@@ -61,9 +61,14 @@ final class TrainCommand extends TaskGroupCommand {
             SpeakerData.Format fmt = SpeakerData.format(format, dir);
             SpeakerData.Corpus corpus = SpeakerData.load(fmt, dir);
             Split<Utterance> split = SpeakerData.split(corpus, seed);
-            SpeakerCheckpoint.Features features = SpeakerData.features(fmt);
             long t0 = System.nanoTime();
-            List<float[][]> trainFeats = SpeakerData.extract(split.train(), features);
+            int cores = Runtime.getRuntime().availableProcessors();
+            List<float[][]> rawTrain = SpeakerData.features(fmt).raw(split.train(), cores);
+            // Global CMVN statistics come from the training utterances only; a resumed run keeps its checkpoint's.
+            SpeakerCheckpoint.Features features = resume != null ? SpeakerCheckpoint.load(resume).features()
+                    : SpeakerData.features(fmt).fittedTo(rawTrain);
+            SpeakerData.requireCompatible(features, fmt);
+            List<float[][]> trainFeats = features.normaliseAll(rawTrain);
             List<float[][]> validFeats = SpeakerData.extract(split.validation(), features);
             err().printf(Locale.ROOT, "%s: %d speakers, %d training and %d validation utterances; features in %.1f s%n", dir,
                     corpus.speakers().size(), split.train().size(), split.validation().size(), (System.nanoTime() - t0) / 1e9);

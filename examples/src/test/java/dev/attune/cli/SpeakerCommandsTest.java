@@ -2,6 +2,7 @@ package dev.attune.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.attune.nn.train.SpeakerCheckpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,6 +47,12 @@ class SpeakerCommandsTest {
         assertTrue(Files.isRegularFile(run.resolve("best.safetensors")) && Files.isRegularFile(run.resolve("curves.png")));
 
         Path last = run.resolve("last.safetensors");
+        // Speaker identification keeps the spectral envelope: global CMVN, fitted on the training
+        // utterances, travels in the checkpoint so that eval and predict normalise the same way.
+        var features = SpeakerCheckpoint.load(last).features();
+        assertEquals(SpeakerCheckpoint.Features.GLOBAL_CMVN, features.normalisation());
+        assertEquals(40, features.cmvnMean().length);
+        assertEquals(features, SpeakerCheckpoint.load(run.resolve("best.safetensors")).features());
         CliRun.Result e = run("eval", "speaker", "--checkpoint", last.toString(), "--data", subset.toString());
         assertEquals(0, e.exitCode(), e.err());
         assertTrue(e.out().matches("accuracy: \\d\\.\\d{4} \\(\\d+/120\\)\\s*"), e.out());

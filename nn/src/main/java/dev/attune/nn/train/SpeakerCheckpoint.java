@@ -12,6 +12,7 @@ import dev.attune.tensor.Generator;
 import dev.attune.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -48,12 +49,21 @@ public record SpeakerCheckpoint(Hw4Classifier model, List<String> labels, Featur
     /**
      * How an utterance becomes the frames the model reads.
      *
+     * <p>Speaker identity lives largely in the long-term spectral envelope, which per-utterance
+     * CMVN subtracts away; {@code global-cmvn} keeps it by normalising every utterance with one
+     * mean and scale per bin, fitted on the training utterances ({@link #fittedTo}) and stored here
+     * so that evaluation and prediction normalise exactly as training did.
+     *
      * @param source        {@code fbank} (log-mel filterbank of a WAV file with {@code fbank}'s settings),
      *                      {@code sphinx-mfc} (AN4 cepstra as stored) or {@code precomputed} (HW4 feature tensors as stored)
      * @param fbank         filterbank settings; null unless {@code source} is {@code fbank}
-     * @param normalisation {@code utterance-cmvn} (per-utterance mean and variance) or {@code none}
+     * @param normalisation {@code global-cmvn} (one mean and scale per bin for the whole corpus),
+     *                      {@code utterance-cmvn} (each utterance's own mean and variance) or {@code none}
+     * @param cmvnMean      per-bin mean of {@code global-cmvn}; null before fitting and for the other normalisations
+     * @param cmvnScale     per-bin factor (1 / standard deviation) of {@code global-cmvn}, null likewise
      */
-    public record Features(String source, FbankOptions fbank, String normalisation) {
+    public record Features(String source, FbankOptions fbank, String normalisation, float[] cmvnMean, float[] cmvnScale) {
+        public static final String GLOBAL_CMVN = "global-cmvn";
         public static final String UTTERANCE_CMVN = "utterance-cmvn";
         public static final String NONE = "none";
 
@@ -64,29 +74,97 @@ public record SpeakerCheckpoint(Hw4Classifier model, List<String> labels, Featur
             if (source.equals("fbank") != (fbank != null)) {
                 throw new IllegalArgumentException("SpeakerCheckpoint.Features: filterbank settings are required for source fbank and only for it");
             }
-            if (!normalisation.equals(UTTERANCE_CMVN) && !normalisation.equals(NONE)) {
-                throw new IllegalArgumentException("SpeakerCheckpoint.Features: unknown normalisation '" + normalisation + "' (utterance-cmvn, none)");
+            if (!List.of(GLOBAL_CMVN, UTTERANCE_CMVN, NONE).contains(normalisation)) {
+                throw new IllegalArgumentException("SpeakerCheckpoint.Features: unknown normalisation '" + normalisation
+                        + "' (global-cmvn, utterance-cmvn, none)");
+            }
+            if ((cmvnMean == null) != (cmvnScale == null) || (cmvnMean != null && !normalisation.equals(GLOBAL_CMVN))) {
+                throw new IllegalArgumentException("SpeakerCheckpoint.Features: CMVN statistics need both mean and scale, and only for "
+                        + GLOBAL_CMVN + "; got normalisation " + normalisation + " with mean " + (cmvnMean != null) + ", scale " + (cmvnScale != null));
+            }
+            if (cmvnMean != null) {
+                Cmvn.of(cmvnMean, cmvnScale); // checks the lengths
+                cmvnMean = cmvnMean.clone();
+                cmvnScale = cmvnScale.clone();
             }
         }
 
-        /** 40-bin Kaldi fbank with per-utterance CMVN: the settings for WAV corpora. */
+        /** Settings without statistics (they are fitted later for {@code global-cmvn}). */
+        public Features(String source, FbankOptions fbank, String normalisation) {
+            this(source, fbank, normalisation, null, null);
+        }
+
+        /** 40-bin Kaldi fbank with per-utterance CMVN: the settings for speech recognition from WAV files. */
         public static Features fbankCmvn(FbankOptions options) {
             return new Features("fbank", options, UTTERANCE_CMVN);
         }
 
-        /** Applies the normalisation to raw features (a new matrix, or {@code raw} itself for {@code none}). */
-        public float[][] normalise(float[][] raw) {
-            return normalisation.equals(UTTERANCE_CMVN) ? Cmvn.perUtterance(raw, true) : raw;
+        /** 40-bin Kaldi fbank with global CMVN (to be fitted): the settings for speaker identification from WAV files. */
+        public static Features fbankGlobalCmvn(FbankOptions options) {
+            return new Features("fbank", options, GLOBAL_CMVN);
         }
 
         /**
-         * The normalised features of every utterance, in input order, computed on {@code threads}
+         * For {@code global-cmvn}: these settings with the mean and scale of every frame of {@code raw}
+         * (the training utterances' raw features). Other normalisations need no fitting and return this.
+         */
+        public Features fittedTo(List<float[][]> raw) {
+            if (!normalisation.equals(GLOBAL_CMVN)) return this;
+            if (raw.isEmpty()) throw new IllegalArgumentException("SpeakerCheckpoint.Features.fittedTo: no utterances to fit " + GLOBAL_CMVN + " on");
+            Cmvn.Accumulator acc = Cmvn.accumulator(raw.get(0)[0].length);
+            for (float[][] x : raw) acc.add(x);
+            Cmvn c = acc.build(true);
+            return new Features(source, fbank, normalisation, c.mean(), c.scale());
+        }
+
+        /** Applies the normalisation to raw features (a new matrix, or {@code raw} itself for {@code none}). */
+        public float[][] normalise(float[][] raw) {
+            return switch (normalisation) {
+                case GLOBAL_CMVN -> {
+                    if (cmvnMean == null) {
+                        throw new IllegalStateException("SpeakerCheckpoint.Features: " + GLOBAL_CMVN + " has no statistics yet; fit them with fittedTo");
+                    }
+                    yield Cmvn.of(cmvnMean, cmvnScale).apply(raw);
+                }
+                case UTTERANCE_CMVN -> Cmvn.perUtterance(raw, true);
+                default -> raw;
+            };
+        }
+
+        /**
+         * The raw (not normalised) features of every utterance, in input order, computed on {@code threads}
          * threads with {@link FeatureExtractor} (no cache); the utterances' sources must fit {@link #source}.
          */
+        public List<float[][]> raw(List<Utterance> utterances, int threads) throws IOException {
+            return new FeatureExtractor(fbank != null ? fbank : FbankOptions.DEFAULTS, false).extractAll(utterances, threads);
+        }
+
+        /** The normalised features of every utterance, in input order (see {@link #raw}). */
         public List<float[][]> extract(List<Utterance> utterances, int threads) throws IOException {
-            FbankOptions options = fbank != null ? fbank : FbankOptions.DEFAULTS;
-            List<float[][]> raw = new FeatureExtractor(options, false).extractAll(utterances, threads);
+            return normaliseAll(raw(utterances, threads));
+        }
+
+        /** {@link #normalise} of each matrix, in order. */
+        public List<float[][]> normaliseAll(List<float[][]> raw) {
             return raw.parallelStream().map(this::normalise).toList();
+        }
+
+        // Arrays compare by content, so that a checkpoint's settings equal the ones it was saved with.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Features f && source.equals(f.source) && Objects.equals(fbank, f.fbank) && normalisation.equals(f.normalisation)
+                    && Arrays.equals(cmvnMean, f.cmvnMean) && Arrays.equals(cmvnScale, f.cmvnScale);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(source, fbank, normalisation, Arrays.hashCode(cmvnMean), Arrays.hashCode(cmvnScale));
+        }
+
+        @Override
+        public String toString() {
+            return "Features[source=" + source + ", fbank=" + fbank + ", normalisation=" + normalisation
+                    + (cmvnMean == null ? "" : ", fitted on " + cmvnMean.length + " bins") + "]";
         }
     }
 

@@ -66,6 +66,39 @@ class SpeakerCheckpointTest {
     }
 
     @Test
+    void globalCmvnIsFittedOnTheGivenFramesAndTravelsInTheCheckpoint() throws IOException {
+        // Two utterances, 2 bins: bin 0 takes 1, 3 | 5 (mean 3, variance 8/3), bin 1 is constant 2.
+        List<float[][]> raw = List.of(new float[][] {{1, 2}, {3, 2}}, new float[][] {{5, 2}});
+        var unfitted = SpeakerCheckpoint.Features.fbankGlobalCmvn(FbankOptions.DEFAULTS);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> unfitted.normalise(raw.get(0)));
+        assertTrue(e.getMessage().contains("fittedTo"), e.getMessage());
+
+        var fitted = unfitted.fittedTo(raw);
+        assertArrayEquals(new float[] {3f, 2f}, fitted.cmvnMean());
+        assertEquals(1 / Math.sqrt(8 / 3.0), fitted.cmvnScale()[0], 1e-6);
+        float[][] y = fitted.normalise(new float[][] {{5, 2}});
+        assertEquals(2 / Math.sqrt(8 / 3.0), y[0][0], 1e-6);
+        assertEquals(0f, y[0][1]); // a constant bin maps to 0, not NaN
+        // Unlike per-utterance CMVN, the utterance's offset from the corpus mean survives.
+        assertEquals(0f, SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS).normalise(new float[][] {{5, 2}})[0][0]);
+
+        Path file = dir.resolve("global.safetensors");
+        SpeakerCheckpoint.save(file, tinyModel(4), null, LABELS, fitted, 0, 0.5);
+        assertEquals(fitted, SpeakerCheckpoint.load(file).features());
+        assertArrayEquals(y[0], SpeakerCheckpoint.load(file).features().normalise(new float[][] {{5, 2}})[0]);
+    }
+
+    @Test
+    void cmvnStatisticsOnlyBelongToGlobalCmvn() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new SpeakerCheckpoint.Features("sphinx-mfc", null, "utterance-cmvn", new float[] {0}, new float[] {1}));
+        assertTrue(e.getMessage().contains("only for global-cmvn"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new SpeakerCheckpoint.Features("sphinx-mfc", null, "global-cmvn", new float[] {0, 1}, new float[] {1}));
+        assertTrue(e.getMessage().contains("same non-zero length"), e.getMessage());
+    }
+
+    @Test
     void optimizerStateResumesExactly() throws IOException {
         Tensor x = new Generator(2).randn(2, 6, 5);
         Tensor y = Tensor.ofInts(new int[] {1, 2}, 2);
