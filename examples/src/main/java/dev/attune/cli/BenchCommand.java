@@ -6,6 +6,8 @@ import dev.attune.tensor.GradMode;
 import dev.attune.tensor.Tensor;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -18,29 +20,62 @@ import picocli.CommandLine.Option;
 final class BenchCommand extends TaskGroupCommand {
     static final int MAX_GEMM_SIZE = 16384;
 
-    /** {@code attune bench gemm}: {@code C = A B} for random N x N float32 operands, {@code 2 N^3} FLOP. */
-    @Command(name = "gemm", description = {"Time C = A B for random N x N float32 matrices and print one line:",
-        "gemm NxNxN: <GFLOP/s> GFLOP/s (2 N^3 FLOP, median of --runs after warm-up)."})
+    /**
+     * {@code attune bench gemm}: {@code C = op(A) op(B)} for random float32 operands, {@code 2 M N K} FLOP:
+     * N x N x N by default, or one shape {@code OP:MxNxK} (OP in NN, NT, TN, TT; a T operand is a
+     * transposed view, as a Linear layer's weight is).
+     */
+    @Command(name = "gemm", description = {"Time C = A B for random float32 matrices and print one line:",
+        "gemm NxNxN: <GFLOP/s> GFLOP/s, or with --shape, gemm OP:MxNxK: <GFLOP/s> GFLOP/s",
+        "(2 M N K FLOP, median of --runs after warm-up)."})
     static final class Gemm extends AttuneCommand {
-        @Option(names = "--size", paramLabel = "N", description = "Matrix size (default: ${DEFAULT-VALUE}).", defaultValue = "1024")
+        private static final Pattern SHAPE = Pattern.compile("([NT])([NT]):(\\d+)x(\\d+)x(\\d+)");
+
+        @Option(names = "--size", paramLabel = "N", description = "Square size (default: ${DEFAULT-VALUE}).", defaultValue = "1024")
         private int size;
+
+        @Option(names = "--shape", paramLabel = "OP:MxNxK", description = {"A model shape instead of --size: op(A) is M x K, op(B) K x N;",
+            "OP says which operands are transposed views, e.g. NT:4096x256x80 (a Linear layer's forward)."})
+        private String shape;
 
         @Option(names = "--runs", description = "Timed samples; the median is printed (default: ${DEFAULT-VALUE}).", defaultValue = "5")
         private int runs;
 
         @Override
         public Integer call() {
-            if (size < 1 || size > MAX_GEMM_SIZE) {
+            boolean transA = false, transB = false;
+            int m = size, n = size, k = size;
+            if (shape != null) {
+                Matcher g = SHAPE.matcher(shape);
+                if (!g.matches()) throw new IllegalArgumentException("--shape must look like NT:4096x256x80 (OP in NN, NT, TN, TT), got '" + shape + "'");
+                transA = g.group(1).equals("T");
+                transB = g.group(2).equals("T");
+                m = parseSize(g.group(3));
+                n = parseSize(g.group(4));
+                k = parseSize(g.group(5));
+            } else if (size < 1 || size > MAX_GEMM_SIZE) {
                 throw new IllegalArgumentException("--size must be between 1 and " + MAX_GEMM_SIZE + ", got " + size);
             }
             Generator g = new Generator(0);
-            Tensor a = g.randn(size, size), b = g.randn(size, size);
+            Tensor a = transA ? g.randn(k, m).t() : g.randn(m, k), b = transB ? g.randn(n, k).t() : g.randn(k, n);
             double seconds;
             try (GradMode _ = GradMode.noGrad()) {
                 seconds = Timing.medianSeconds(() -> a.matmul(b), runs);
             }
-            out().printf(Locale.ROOT, "gemm %dx%dx%d: %.1f GFLOP/s%n", size, size, size, 2.0 * size * size * size / seconds / 1e9);
+            String name = shape != null ? shape : size + "x" + size + "x" + size;
+            out().printf(Locale.ROOT, "gemm %s: %.1f GFLOP/s%n", name, 2.0 * m * n * k / seconds / 1e9);
             return 0;
+        }
+
+        private static int parseSize(String digits) {
+            int v;
+            try {
+                v = Integer.parseInt(digits);
+            } catch (NumberFormatException e) { // the pattern admits only digits: too many of them
+                v = Integer.MAX_VALUE;
+            }
+            if (v < 1 || v > MAX_GEMM_SIZE) throw new IllegalArgumentException("--shape sizes must be between 1 and " + MAX_GEMM_SIZE + ", got " + digits);
+            return v;
         }
     }
 

@@ -28,6 +28,19 @@ class BenchCommandTest {
     }
 
     @Test
+    void gemmTimesAModelShapeWithTransposedOperands() {
+        CliRun.Result r = CliRun.run("bench", "gemm", "--shape", "TN:5x7x3", "--runs", "2");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().matches("gemm TN:5x7x3: \\d+\\.\\d GFLOP/s\\R"), r.out());
+        CliRun.Result bad = CliRun.run("bench", "gemm", "--shape", "NX:4x4x4");
+        assertEquals(1, bad.exitCode());
+        assertTrue(bad.err().contains("--shape must look like NT:4096x256x80 (OP in NN, NT, TN, TT), got 'NX:4x4x4'"), bad.err());
+        CliRun.Result huge = CliRun.run("bench", "gemm", "--shape", "NN:4x99999999999x4");
+        assertEquals(1, huge.exitCode());
+        assertTrue(huge.err().contains("--shape sizes must be between 1 and 16384, got 99999999999"), huge.err());
+    }
+
+    @Test
     void attentionPrintsForwardAndBackwardPerShape() {
         CliRun.Result r = CliRun.run("bench", "attention", "--shape", "2,2,8,4", "--runs", "1");
         assertEquals(0, r.exitCode(), r.err());
