@@ -65,7 +65,7 @@ public final class AmSoftmax extends Module {
             if (t[n] < 0 || t[n] >= classes) throw new IndexOutOfBoundsException("AmSoftmax: label " + t[n] + " out of range [0, " + classes + ")");
             m[n * classes + t[n]] = margin;
         }
-        Tensor marginLogits = cos.sub(Tensor.of(m, t.length, classes)).mul(scale);
+        Tensor marginLogits = cos.sub(Tensor.of(m, t.length, classes).to(cos.device())).mul(scale);
         return traced(F.crossEntropy(marginLogits, labels), x);
     }
 

@@ -93,7 +93,7 @@ public final class ConformerEncoder extends Module {
         for (int len : lengths.toIntArray()) {
             if (len < 1 || len > t) throw new IllegalArgumentException(layer + ": lengths must be in 1.." + t + ", got " + len);
         }
-        return Tensor.arange(t).reshape(1, t).lt(lengths.reshape(n, 1));
+        return Tensor.arange(t).to(lengths.device()).reshape(1, t).lt(lengths.reshape(n, 1));
     }
 
     public Config config() {

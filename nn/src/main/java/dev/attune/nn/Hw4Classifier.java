@@ -86,14 +86,14 @@ public final class Hw4Classifier extends Module {
         if (lengths != null && lengths.length != n) {
             throw new IllegalArgumentException("Hw4Classifier: lengths must have N=" + n + " entries, got " + lengths.length);
         }
-        Tensor pad = lengths == null ? null : Masks.padding(lengths, t);
+        Tensor pad = lengths == null ? null : Masks.padding(lengths, t).to(mels.device());
         Tensor h = encode.apply(prenet.forward(mels), pad);
         if (pooling != null) return pooling.forward(h, pad);
         if (lengths == null) return h.mean(1, false);
         // Mean over valid frames: weights 1/len on them, 0 on padding.
         float[] w = new float[n * t];
         for (int i = 0; i < n; i++) Arrays.fill(w, i * t, i * t + lengths[i], 1f / lengths[i]);
-        return h.mul(Tensor.of(w, n, t, 1)).sum(1, false);
+        return h.mul(Tensor.of(w, n, t, 1).to(h.device())).sum(1, false);
     }
 
     /** Class scores (N, n_speakers); for the AM-softmax head the inference logits {@code s * cos}. */

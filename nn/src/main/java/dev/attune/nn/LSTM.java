@@ -1,5 +1,7 @@
 package dev.attune.nn;
 
+import dev.attune.kernels.DType;
+import dev.attune.tensor.Device;
 import dev.attune.tensor.F;
 import dev.attune.tensor.Generator;
 import dev.attune.tensor.Tensor;
@@ -103,7 +105,7 @@ public final class LSTM extends Module {
         Tensor seq = batchFirst ? x.transpose(0, 1) : x;
         int steps = seq.size(0), batch = seq.size(1);
         checkState(initial, batch);
-        Tensor[] valid = lengths == null ? null : validMasks(lengths, steps, batch);
+        Tensor[] valid = lengths == null ? null : validMasks(lengths, steps, batch, x.device());
         Tensor[] hN = new Tensor[numLayers * dirs], cN = new Tensor[numLayers * dirs];
         for (int layer = 0; layer < numLayers; layer++) {
             Tensor[] outs = new Tensor[dirs];
@@ -132,7 +134,7 @@ public final class LSTM extends Module {
         // Null h/c stand for the zero state, which saves the first recurrent matmul.
         Tensor h = s0 == null ? null : s0.h(), c = s0 == null ? null : s0.c();
         Tensor[] out = new Tensor[steps];
-        Tensor zero = Tensor.zeros(batch, hiddenSize);
+        Tensor zero = Tensor.zeros(DType.FLOAT32, seq.device(), batch, hiddenSize);
         for (int s = 0; s < steps; s++) {
             int t = reverse ? steps - 1 - s : s;
             Tensor a = h == null ? projSteps[t] : projSteps[t].add(h.matmul(whhT));
@@ -195,7 +197,7 @@ public final class LSTM extends Module {
     }
 
     /** Per step, a (N, 1) bool mask of the sequences still running, or null where all are. */
-    private static Tensor[] validMasks(int[] lengths, int steps, int batch) {
+    private static Tensor[] validMasks(int[] lengths, int steps, int batch, Device device) {
         if (lengths.length != batch) {
             throw new IllegalArgumentException("LSTM: expected " + batch + " sequence lengths, got " + lengths.length);
         }
@@ -212,7 +214,7 @@ public final class LSTM extends Module {
                 m[n] = t < lengths[n];
                 all &= m[n];
             }
-            masks[t] = all ? null : Tensor.ofBools(m, batch, 1);
+            masks[t] = all ? null : Tensor.ofBools(m, batch, 1).to(device);
         }
         return masks;
     }

@@ -122,7 +122,7 @@ public final class RelPositionMultiHeadedAttention extends Module {
         int t = x.size(2);
         int[] index = new int[t * t];
         for (int i = 0; i < t; i++) for (int j = 0; j < t; j++) index[i * t + j] = t - 1 - i + j;
-        Tensor idx = Tensor.ofInts(index, t, t).expand(x.size(0), x.size(1), t, t);
+        Tensor idx = Tensor.ofInts(index, t, t).to(x.device()).expand(x.size(0), x.size(1), t, t);
         return x.gather(3, idx);
     }
 

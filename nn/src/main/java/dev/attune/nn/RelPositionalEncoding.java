@@ -48,7 +48,7 @@ public final class RelPositionalEncoding extends Module {
                     + Arrays.toString(x.shape()));
         }
         int t = x.size(1);
-        Tensor pos = variant == Variant.WENET ? sinusoids(dModel, 0, 1, t) : sinusoids(dModel, t - 1, -1, 2 * t - 1);
+        Tensor pos = (variant == Variant.WENET ? sinusoids(dModel, 0, 1, t) : sinusoids(dModel, t - 1, -1, 2 * t - 1)).to(x.device());
         Tensor out = dropout.forward(x.mul(xscale));
         return new Output(traced(out, x), dropout.forward(pos.unsqueeze(0)));
     }

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Device {
     public static final Device CPU = new Device("cpu", -1, CpuBackend.INSTANCE);
     private static final ConcurrentHashMap<Integer, Device> CUDA = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, Device> SIMULATED = new ConcurrentHashMap<>();
 
     private final String type;
     private final int index;
@@ -42,6 +43,19 @@ public final class Device {
     /** The first CUDA device, {@code cuda(0)}. */
     public static Device cuda() {
         return cuda(0);
+    }
+
+    /**
+     * A device that keeps its storage in host memory and computes with the CPU backend, yet is not
+     * {@link #CPU}: {@link Tensor#to(Device)} copies to and from it and mixing it with another device
+     * in one op is an error, as with a GPU. It lets code that moves modules, optimizers and inputs
+     * between devices be tested where there is no GPU. One object per name.
+     */
+    public static Device simulated(String name) {
+        if (name.isEmpty() || name.equals("cpu") || name.equals("cuda")) {
+            throw new IllegalArgumentException("Device.simulated: the name must be non-empty and not 'cpu' or 'cuda', got '" + name + "'");
+        }
+        return SIMULATED.computeIfAbsent(name, n -> new Device(n, 0, CpuBackend.INSTANCE));
     }
 
     /** True when {@link #cuda(int)} can give at least device 0. */

@@ -17,7 +17,7 @@ public abstract class Attention extends Module {
     public record Memory(Tensor values, Tensor keys, int[] lengths, Tensor padMask) {
         /** The batch rows {@code rows} (in that order), e.g. to follow beam-search hypotheses. */
         public Memory select(int[] rows) {
-            Tensor idx = Tensor.ofInts(rows, rows.length);
+            Tensor idx = Tensor.ofInts(rows, rows.length).to(values.device());
             int[] lens = new int[rows.length];
             for (int k = 0; k < rows.length; k++) lens[k] = lengths[rows[k]];
             return new Memory(values.indexSelect(0, idx), keys.indexSelect(0, idx), lens,
@@ -67,7 +67,7 @@ public abstract class Attention extends Module {
             }
             for (int t = lengths[b]; t < u; t++) pad[b * u + t] = any = true;
         }
-        return new Memory(values, keys(values), lengths.clone(), any ? Tensor.ofBools(pad, n, u) : null);
+        return new Memory(values, keys(values), lengths.clone(), any ? Tensor.ofBools(pad, n, u).to(values.device()) : null);
     }
 
     /** The per-utterance projection of the values used for the energies. */
@@ -107,7 +107,7 @@ public abstract class Attention extends Module {
         for (int b = 0; b < n; b++) {
             for (int t = 0; t < memory.lengths()[b]; t++) w[b * u + t] = 1f / memory.lengths()[b];
         }
-        return Tensor.of(w, n, u);
+        return Tensor.of(w, n, u).to(memory.values().device());
     }
 
     public int queryDim() {

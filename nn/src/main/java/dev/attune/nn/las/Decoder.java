@@ -78,7 +78,7 @@ public final class Decoder {
             boolean[] ended = new boolean[n];
             int live = n;
             for (int i = 0; i < maxLength && live > 0; i++) {
-                Speller.Step s = speller.step(state, Tensor.ofInts(prev, n));
+                Speller.Step s = speller.step(state, Tensor.ofInts(prev, n).to(h.values().device()));
                 float[] lp = F.logSoftmax(s.logits(), 1).toFloatArray();
                 float[] w = s.weights().toFloatArray();
                 int vocab = speller.vocabSize();
@@ -135,7 +135,7 @@ public final class Decoder {
             int[] prev = {speller.sosId()};
             List<Hypothesis> finished = new ArrayList<>();
             for (int i = 0; i < maxLength && !beams.isEmpty() && finished.size() < beamWidth; i++) {
-                Speller.Step s = speller.step(state, Tensor.ofInts(prev, prev.length));
+                Speller.Step s = speller.step(state, Tensor.ofInts(prev, prev.length).to(h.values().device()));
                 float[] lp = F.logSoftmax(s.logits(), 1).toFloatArray();
                 float[] w = s.weights().toFloatArray();
                 List<Candidate> cands = new ArrayList<>(beams.size() * vocab);

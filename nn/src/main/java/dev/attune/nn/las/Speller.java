@@ -1,5 +1,6 @@
 package dev.attune.nn.las;
 
+import dev.attune.kernels.DType;
 import dev.attune.nn.Activation;
 import dev.attune.nn.Embedding;
 import dev.attune.nn.LSTM;
@@ -7,6 +8,7 @@ import dev.attune.nn.LSTMState;
 import dev.attune.nn.Linear;
 import dev.attune.nn.Module;
 import dev.attune.nn.Sequential;
+import dev.attune.tensor.Device;
 import dev.attune.tensor.Generator;
 import dev.attune.tensor.Tensor;
 import java.util.Arrays;
@@ -32,7 +34,7 @@ public final class Speller extends Module {
     public record State(LSTMState rnn, Tensor context, Tensor weights, Attention.Memory memory) {
         /** The batch rows {@code rows} (in that order), e.g. to follow beam-search hypotheses. */
         public State select(int[] rows) {
-            Tensor idx = Tensor.ofInts(rows, rows.length);
+            Tensor idx = Tensor.ofInts(rows, rows.length).to(context.device());
             return new State(new LSTMState(rnn.h().indexSelect(1, idx), rnn.c().indexSelect(1, idx)),
                     context.indexSelect(0, idx), weights.indexSelect(0, idx), memory.select(rows));
         }
@@ -95,8 +97,9 @@ public final class Speller extends Module {
     public State initialState(Tensor listenerStates, int[] lengths) {
         Attention.Memory memory = attention.prepare(listenerStates, lengths);
         int n = memory.batch();
-        return new State(new LSTMState(Tensor.zeros(layers, n, hidden), Tensor.zeros(layers, n, hidden)),
-                Tensor.zeros(n, contextDim), Attention.initialWeights(memory), memory);
+        Device d = listenerStates.device();
+        return new State(new LSTMState(Tensor.zeros(DType.FLOAT32, d, layers, n, hidden), Tensor.zeros(DType.FLOAT32, d, layers, n, hidden)),
+                Tensor.zeros(DType.FLOAT32, d, n, contextDim), Attention.initialWeights(memory), memory);
     }
 
     /** One character: previous tokens (N) int32 (ids in [0, vocab)) and the state to logits, weights and the next state. */
@@ -137,7 +140,7 @@ public final class Speller extends Module {
         State state = initialState(listenerStates, lengths);
         int[] start = new int[n];
         Arrays.fill(start, sosId);
-        Tensor prev = Tensor.ofInts(start, n);
+        Tensor prev = Tensor.ofInts(start, n).to(listenerStates.device());
         Tensor[] logits = new Tensor[len], weights = new Tensor[len];
         for (int i = 0; i < len; i++) {
             Step s = step(state, prev);
@@ -146,7 +149,7 @@ public final class Speller extends Module {
             state = s.state();
             if (i + 1 < len) {
                 boolean teacher = teacherForcingRatio >= 1f || (teacherForcingRatio > 0f && g.rand(1).item() < teacherForcingRatio);
-                prev = teacher ? column(tokens, n, len, i) : s.logits().detach().argmax(1, false);
+                prev = teacher ? column(tokens, n, len, i).to(listenerStates.device()) : s.logits().detach().argmax(1, false);
             }
         }
         Tensor outLogits = Tensor.stack(1, logits);
