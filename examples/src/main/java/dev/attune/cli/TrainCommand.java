@@ -5,6 +5,7 @@ import dev.attune.nn.data.Split;
 import dev.attune.nn.data.Utterance;
 import dev.attune.nn.train.SpeakerCheckpoint;
 import dev.attune.nn.train.SpeakerTrainer;
+import dev.attune.tensor.Device;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -51,12 +52,17 @@ final class TrainCommand extends TaskGroupCommand {
         @Option(names = "--spec-augment", description = "Mask training segments with SpecAugment (2 frequency masks up to 8 bins, 2 time masks up to 10 frames).")
         private boolean specAugment;
 
+        @Option(names = "--device", paramLabel = "DEVICE", description = "Train on cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).",
+                defaultValue = "cpu")
+        private String device;
+
         @Option(names = "--resume", paramLabel = "FILE", description = "Continue from this checkpoint (e.g. DIR/last.safetensors) up to --steps.")
         private Path resume;
 
         @Override
         public Integer call() throws Exception {
             Hw4Config preset = Hw4Config.byName(model);
+            Device target = Device.byName(device);
             Path dir = data != null ? data : defaultData();
             SpeakerData.Format fmt = SpeakerData.format(format, dir);
             SpeakerData.Corpus corpus = SpeakerData.load(fmt, dir);
@@ -76,8 +82,8 @@ final class TrainCommand extends TaskGroupCommand {
             var valid = new SpeakerTrainer.Data(validFeats, SpeakerData.labels(split.validation(), corpus.speakers()));
             Path out = outDir != null ? outDir : home().resolve("runs").resolve("speaker");
             var options = new SpeakerTrainer.Options(steps, batch, 128, lr, -1, 1.0, validEvery != null ? validEvery : Math.max(1, steps / 10),
-                    seed, out, resume, specAugment ? SpeakerTrainer.SPEC_AUGMENT : null);
-            err().printf(Locale.ROOT, "training %s (%s) for %d steps, batch %d%n", preset.name(), preset.describe(), steps, batch);
+                    seed, out, resume, specAugment ? SpeakerTrainer.SPEC_AUGMENT : null, target);
+            err().printf(Locale.ROOT, "training %s (%s) for %d steps, batch %d, on %s%n", preset.name(), preset.describe(), steps, batch, target);
             var r = new SpeakerTrainer(preset, corpus.speakers(), features, options, err()).train(train, valid);
             out().printf(Locale.ROOT, "trained %d steps in %.1f s (%.1f utterances/s)%n", r.stepsRun(), r.seconds(),
                     r.stepsRun() * (double) batch / r.seconds());

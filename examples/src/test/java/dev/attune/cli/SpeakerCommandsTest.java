@@ -3,6 +3,7 @@ package dev.attune.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.attune.nn.train.SpeakerCheckpoint;
+import dev.attune.tensor.Device;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +65,18 @@ class SpeakerCommandsTest {
         assertEquals("Id,Category", lines.get(0));
         assertEquals(121, lines.size());
         assertTrue(lines.get(1).matches("0_george_10,(george|jackson|lucas|nicolas|theo|yweweler)"), lines.get(1));
+    }
+
+    @Test
+    void anUnknownOrUnavailableDeviceIsAnError() {
+        CliRun.Result bad = run("train", "speaker", "--data", subset.toString(), "--device", "tpu", "--out", tmp.resolve("tpu").toString());
+        assertEquals(1, bad.exitCode(), bad.err());
+        assertTrue(bad.err().contains("expected cpu, cuda or cuda:N, got 'tpu'"), bad.err());
+        if (!Device.cudaAvailable()) {
+            CliRun.Result cuda = run("train", "speaker", "--data", subset.toString(), "--device", "cuda", "--out", tmp.resolve("cuda").toString());
+            assertEquals(1, cuda.exitCode(), cuda.err());
+            assertTrue(cuda.err().contains("attune train speaker: cuda:0 is unavailable: " + Device.cudaUnavailableReason()), cuda.err());
+        }
     }
 
     @Test

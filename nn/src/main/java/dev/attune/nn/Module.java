@@ -133,6 +133,12 @@ public abstract class Module {
         children.forEach((n, m) -> m.collect(prefix + n + ".", ps, bs));
     }
 
+    /** The device of this module's first parameter or buffer (after {@link #to} they share one), CPU when it has none. */
+    public Device device() {
+        for (Tensor t : stateDict().values()) return t.device();
+        return Device.CPU;
+    }
+
     /** Total number of learnable scalars. */
     public long parameterCount() {
         long n = 0;

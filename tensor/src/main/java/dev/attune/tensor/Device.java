@@ -40,6 +40,19 @@ public final class Device {
         }
     }
 
+    /**
+     * The device named {@code cpu}, {@code cuda} (device 0) or {@code cuda:N}, as torch writes them.
+     *
+     * @throws IllegalArgumentException for another name
+     * @throws DeviceUnavailableException naming the reason when a CUDA device cannot be had here
+     */
+    public static Device byName(String name) {
+        if (name.equals("cpu")) return CPU;
+        if (name.equals("cuda")) return cuda(0);
+        if (name.matches("cuda:\\d{1,4}")) return cuda(Integer.parseInt(name.substring(5)));
+        throw new IllegalArgumentException("Device.byName: expected cpu, cuda or cuda:N, got '" + name + "'");
+    }
+
     /** The first CUDA device, {@code cuda(0)}. */
     public static Device cuda() {
         return cuda(0);
@@ -82,7 +95,7 @@ public final class Device {
     }
 
     /** Thrown when a device is asked for that this machine or build cannot provide. */
-    public static final class DeviceUnavailableException extends RuntimeException {
+    public static final class DeviceUnavailableException extends IllegalStateException {
         public DeviceUnavailableException(String message) {
             super(message);
         }

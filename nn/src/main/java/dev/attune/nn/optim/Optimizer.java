@@ -152,8 +152,9 @@ public abstract class Optimizer {
             for (String n : names) {
                 Tensor t = loaded.get(i).get(n);
                 if (t == null) continue;
-                // own copies, in the layout update() expects: int32 scalar counts, float32 buffers
-                target.put(n, n.equals("step") ? count((int) t.item()) : t.detach().to(DType.FLOAT32).contiguous().copy());
+                // own copies, in the layout update() expects: int32 scalar counts, float32 buffers on the parameter's device
+                target.put(n, n.equals("step") ? count((int) t.item())
+                        : t.detach().to(DType.FLOAT32).contiguous().copy().to(params.get(i).value().device()));
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.attune.nn.train;
 
+import dev.attune.tensor.Device;
 import dev.attune.tensor.Tensor;
 
 /**
@@ -9,5 +10,10 @@ import dev.attune.tensor.Tensor;
 public record SpeakerBatch(Tensor features, int[] lengths, Tensor labels) {
     public int size() {
         return lengths.length;
+    }
+
+    /** The same batch with its tensors on {@code device}. */
+    public SpeakerBatch to(Device device) {
+        return new SpeakerBatch(features.to(device), lengths, labels.to(device));
     }
 }

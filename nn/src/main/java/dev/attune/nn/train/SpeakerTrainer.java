@@ -6,6 +6,7 @@ import dev.attune.nn.audio.SpecAugment;
 import dev.attune.nn.optim.AdamW;
 import dev.attune.nn.optim.ClipGrad;
 import dev.attune.nn.optim.LrSchedule;
+import dev.attune.tensor.Device;
 import dev.attune.tensor.F;
 import dev.attune.tensor.Generator;
 import dev.attune.tensor.GradMode;
@@ -57,10 +58,12 @@ public final class SpeakerTrainer {
      * @param out           folder for best.safetensors, last.safetensors and curves.png; null writes nothing
      * @param resume        a checkpoint to continue from, or null
      * @param augment       SpecAugment applied to training segments, or null for none
+     * @param device        where the model trains (its batches are moved there); checkpoints load on the CPU
      */
     public record Options(int steps, int batchSize, int segmentLength, double lr, int warmup, double clipNorm, int validEvery, long seed,
-                          Path out, Path resume, SpecAugment augment) {
+                          Path out, Path resume, SpecAugment augment, Device device) {
         public Options {
+            Objects.requireNonNull(device, "device");
             if (steps <= 0 || batchSize <= 0 || segmentLength <= 0 || validEvery <= 0) {
                 throw new IllegalArgumentException("SpeakerTrainer.Options: steps, batch size, segment length and validEvery must be positive, got "
                         + steps + ", " + batchSize + ", " + segmentLength + ", " + validEvery);
@@ -70,29 +73,39 @@ public final class SpeakerTrainer {
             }
         }
 
+        /** Training on the CPU. */
+        public Options(int steps, int batchSize, int segmentLength, double lr, int warmup, double clipNorm, int validEvery, long seed,
+                       Path out, Path resume, SpecAugment augment) {
+            this(steps, batchSize, segmentLength, lr, warmup, clipNorm, validEvery, seed, out, resume, augment, Device.CPU);
+        }
+
         /** HW4's settings (batch 32, crop 128, lr 1e-3, automatic warm-up, clip 1.0) for {@code steps} steps, validating 10 times. */
         public static Options hw4(int steps, long seed, Path out) {
             return new Options(steps, 32, 128, 1e-3, -1, 1.0, Math.max(1, steps / 10), seed, out, null, null);
         }
 
         public Options withBatchSize(int b) {
-            return new Options(steps, b, segmentLength, lr, warmup, clipNorm, validEvery, seed, out, resume, augment);
+            return new Options(steps, b, segmentLength, lr, warmup, clipNorm, validEvery, seed, out, resume, augment, device);
         }
 
         public Options withLr(double v, int warm) {
-            return new Options(steps, batchSize, segmentLength, v, warm, clipNorm, validEvery, seed, out, resume, augment);
+            return new Options(steps, batchSize, segmentLength, v, warm, clipNorm, validEvery, seed, out, resume, augment, device);
         }
 
         public Options withValidEvery(int n) {
-            return new Options(steps, batchSize, segmentLength, lr, warmup, clipNorm, n, seed, out, resume, augment);
+            return new Options(steps, batchSize, segmentLength, lr, warmup, clipNorm, n, seed, out, resume, augment, device);
         }
 
         public Options withResume(Path checkpoint) {
-            return new Options(steps, batchSize, segmentLength, lr, warmup, clipNorm, validEvery, seed, out, checkpoint, augment);
+            return new Options(steps, batchSize, segmentLength, lr, warmup, clipNorm, validEvery, seed, out, checkpoint, augment, device);
         }
 
         public Options withSpecAugment(SpecAugment a) {
-            return new Options(steps, batchSize, segmentLength, lr, warmup, clipNorm, validEvery, seed, out, resume, a);
+            return new Options(steps, batchSize, segmentLength, lr, warmup, clipNorm, validEvery, seed, out, resume, a, device);
+        }
+
+        public Options withDevice(Device d) {
+            return new Options(steps, batchSize, segmentLength, lr, warmup, clipNorm, validEvery, seed, out, resume, augment, d);
         }
 
         /** The warm-up actually used. */
@@ -185,11 +198,13 @@ public final class SpeakerTrainer {
                         + " features per frame, this data has " + bins);
             }
             model = ck.model();
+            model.to(options.device());
             optimizer = new AdamW(model.parameters(), options.lr());
             if (!ck.optimizerState().isEmpty()) optimizer.loadState(ck.optimizerState());
             step = ck.step();
         } else {
             model = new Hw4Classifier(SpeakerCheckpoint.configFor(config, bins, labels.size()), new Generator(options.seed()));
+            model.to(options.device());
             optimizer = new AdamW(model.parameters(), options.lr());
         }
         if (options.out() != null) Files.createDirectories(options.out());
@@ -209,7 +224,7 @@ public final class SpeakerTrainer {
         Iterator<SpeakerBatch> batches = loader.epoch().iterator();
         while (step < options.steps()) {
             if (!batches.hasNext()) batches = loader.epoch().iterator();
-            SpeakerBatch b = batches.next();
+            SpeakerBatch b = batches.next().to(options.device());
             model.train();
             schedule.apply(optimizer, options.lr(), step);
             optimizer.zeroGrad();
@@ -313,7 +328,8 @@ public final class SpeakerTrainer {
                     lengths[i] = f.length;
                     for (int t = 0; t < f.length; t++) System.arraycopy(f[t], 0, x, (i * longest + t) * bins, bins);
                 }
-                int[] p = model.logits(Tensor.of(x, members.length, longest, bins), lengths).argmax(1, false).toIntArray();
+                Tensor frames = Tensor.of(x, members.length, longest, bins).to(model.device());
+                int[] p = model.logits(frames, lengths).argmax(1, false).toIntArray();
                 for (int i = 0; i < members.length; i++) pred[members[i]] = p[i];
             }
         }

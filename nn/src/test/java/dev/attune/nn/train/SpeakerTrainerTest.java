@@ -8,6 +8,7 @@ import dev.attune.nn.data.FeatureExtractor;
 import dev.attune.nn.data.FsddCorpus;
 import dev.attune.nn.data.SharedData;
 import dev.attune.nn.data.Utterance;
+import dev.attune.tensor.Device;
 import dev.attune.tensor.Generator;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -79,6 +80,24 @@ class SpeakerTrainerTest {
                 new SpeakerTrainer.Options(20, 8, 128, 3e-3, 0, 1.0, 6, 7, null, dir.resolve("last.safetensors"), null), null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> wrong.train(train, valid));
         assertTrue(e.getMessage().contains("trained on speakers [a, b, c]"), e.getMessage());
+    }
+
+    @Test
+    void trainsOnAnotherDeviceAndResumesThere() throws IOException {
+        // A simulated device stands in for a GPU: any tensor left on the CPU would fail the run.
+        Device sim = Device.simulated("speaker-trainer");
+        SpeakerTrainer.Data train = synthetic(8, 1), valid = synthetic(4, 2);
+        var opts = new SpeakerTrainer.Options(6, 8, 128, 3e-3, 0, 1.0, 3, 7, dir, null, null).withDevice(sim);
+        var r = new SpeakerTrainer(tiny(), List.of("a", "b", "c"), FEATURES, opts, null).train(train, valid);
+        assertSame(sim, r.model().device());
+        SpeakerCheckpoint last = SpeakerCheckpoint.load(dir.resolve("last.safetensors"));
+        assertSame(Device.CPU, last.model().device(), "checkpoints load on the CPU");
+        assertEquals(r.last().value(), SpeakerTrainer.evaluate(last.model(), valid, 5).value());
+
+        // resuming restores the optimizer state onto the device of the parameters
+        var more = new SpeakerTrainer.Options(9, 8, 128, 3e-3, 0, 1.0, 3, 7, dir, dir.resolve("last.safetensors"), null).withDevice(sim);
+        assertEquals(3, new SpeakerTrainer(tiny(), List.of("a", "b", "c"), FEATURES, more, null).train(train, valid).stepsRun());
+        assertEquals(9, SpeakerCheckpoint.load(dir.resolve("last.safetensors")).step());
     }
 
     @Test
