@@ -3,7 +3,7 @@
 # and the GPU benchmarks on a machine with an NVIDIA driver but no JDK, no Maven and no network.
 # Contents: a jlink-trimmed Java 25 runtime, the project jars, test classes and test dependencies,
 # junit-platform-console-standalone (the test launcher), only the JCuda driver JNI library from the
-# natives jar, and run-conformance.sh / run-gpu-bench.sh. Not part of the Maven build.
+# natives jar, and run-conformance.sh / run-gpu-bench.sh / run-gpu-train.sh. Not part of the Maven build.
 # Usage: scripts/gpu-bundle.sh   (needs network once to fetch the JUnit console launcher into ~/.m2)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,13 +18,13 @@ mkdir -p "$stage/lib" "$stage/test-classes"
 
 echo "[gpu-bundle] building jars (mvn -o package -DskipTests)"
 mvn -q -o package -DskipTests
-for m in native kernels tensor nn bench; do
+for m in native kernels tensor nn examples bench; do
   cp "$m"/target/attune-"$m"-*.jar "$stage/lib/"
   if [ -d "$m/target/test-classes" ]; then cp -r "$m/target/test-classes" "$stage/test-classes/$m"; fi
 done
 
 echo "[gpu-bundle] copying dependencies (test scope, without the 24 MB JCuda natives jar)"
-mvn -q -o dependency:copy-dependencies -pl kernels,tensor,nn,bench -DincludeScope=test \
+mvn -q -o dependency:copy-dependencies -pl kernels,tensor,nn,examples,bench -DincludeScope=test \
     -DexcludeGroupIds=dev.attune -DexcludeArtifactIds=jcuda-natives -DoutputDirectory="$stage/lib"
 
 echo "[gpu-bundle] JCuda: the driver JNI library only"
@@ -63,7 +63,26 @@ cp="$(ls "$here"/lib/*.jar | tr '\n' ':')"
 exec "$here/jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$cp" \
   org.openjdk.jmh.Main 'dev.attune.bench.cuda.*' -jvmArgsAppend "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED" "$@"
 RUN
-chmod +x "$stage/run-conformance.sh" "$stage/run-gpu-bench.sh"
+cat > "$stage/run-gpu-train.sh" <<'RUN'
+#!/usr/bin/env bash
+# Trains hw4-strong on the GPU end to end (train speaker --device cuda) on an FSDD folder (default: the
+# copy shipped in the repository beside this bundle), while nvidia-smi samples the device memory in use
+# every 10 s into gpu-memory.csv: it must stay flat once the allocator's cache has warmed up.
+# Usage: run-gpu-train.sh [FSDD_DIR [train speaker arguments]]   (default arguments: --steps 1000)
+# The default FSDD_DIR assumes the bundle was unpacked in place: tar -xzf gpu-bundle/attune-gpu.tgz -C gpu-bundle
+here="$(cd "$(dirname "$0")" && pwd)"
+data="${1:-$here/../../examples/data/fsdd}"
+shift || true
+args=("$@")
+[ ${#args[@]} -eq 0 ] && args=(--steps 1000)
+cp="$(ls "$here"/lib/*.jar | tr '\n' ':')"
+nvidia-smi --query-gpu=timestamp,memory.used --format=csv -l 10 > gpu-memory.csv &
+smi=$!
+trap 'kill $smi' EXIT
+"$here/jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss8m -cp "$cp" \
+  dev.attune.cli.Main train speaker --data "$data" --device cuda --out runs-gpu "${args[@]}"
+RUN
+chmod +x "$stage/run-conformance.sh" "$stage/run-gpu-bench.sh" "$stage/run-gpu-train.sh"
 
 tar -C "$out" -czf "$out/attune-gpu.tgz" attune-gpu
 echo "[gpu-bundle] $(du -h "$out/attune-gpu.tgz" | cut -f1) $out/attune-gpu.tgz"
