@@ -22,25 +22,16 @@ final class PredictCommand extends TaskGroupCommand {
      * for the other formats every utterance (Id = utterance id).
      */
     @Command(name = "speaker", description = "Write the predicted speaker of every utterance in DIR as an Id,Category CSV (HW4's format).")
-    static final class Speaker extends AttuneCommand {
-        @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "A checkpoint written by `attune train speaker`.")
-        private Path checkpoint;
-
-        @Option(names = "--data", required = true, paramLabel = "DIR", description = "Folder of utterances (HW4: its testdata.json).")
-        private Path data;
-
-        @Option(names = "--format", paramLabel = "FORMAT", description = "fsdd, an4, hw4 or folders (default: detected from DIR).")
-        private String format;
-
+    static final class Speaker extends SpeakerCheckpointCommand {
         @Option(names = "--out", required = true, paramLabel = "FILE", description = "The CSV to write, e.g. predictions.csv.")
         private Path csv;
 
         @Override
         public Integer call() throws Exception {
-            SpeakerCheckpoint ck = SpeakerCheckpoint.load(checkpoint);
-            SpeakerData.Format fmt = SpeakerData.format(format, data);
-            SpeakerData.requireCompatible(ck.features(), fmt);
-            SpeakerData.Corpus corpus = SpeakerData.load(fmt, data);
+            Loaded in = load();
+            SpeakerCheckpoint ck = in.checkpoint();
+            SpeakerData.Format fmt = in.format();
+            SpeakerData.Corpus corpus = in.corpus();
             List<Utterance> utts = fmt == SpeakerData.Format.HW4 ? corpus.unlabelled() : corpus.labelled();
             if (utts.isEmpty()) throw new IllegalArgumentException("no utterances to predict in " + data + (fmt == SpeakerData.Format.HW4 ? " (testdata.json)" : ""));
             int[] pred = SpeakerTrainer.predict(ck.model(), SpeakerData.extract(utts, ck.features()), 32);
@@ -53,10 +44,10 @@ final class PredictCommand extends TaskGroupCommand {
                     for (int i = 0; i < pred.length; i++) w.write(utts.get(i).id() + "," + ck.label(pred[i]) + "\n");
                 }
                 // temporary files are private (0600); the result is an ordinary readable file
-            if (Files.getFileAttributeView(tmp, java.nio.file.attribute.PosixFileAttributeView.class) != null) {
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            }
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                if (Files.getFileAttributeView(tmp, java.nio.file.attribute.PosixFileAttributeView.class) != null) {
+                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                }
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);
             }
