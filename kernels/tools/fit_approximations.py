@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
-"""Fits the polynomial coefficients of the CPU backend's vector tanh and erf (VectorMath.java).
+"""Fits the polynomial coefficients of the CPU backend's vector exp, tanh and erf (VectorMath.java).
 
 Weighted least squares on Chebyshev nodes (relative error), then a check on a dense grid with
 float32 Horner evaluation, as the Vector API code evaluates them. Needs numpy and scipy.
 
+  exp(r)  = 1 + r + r^2 X(r)                   for |r| <= ln(2) / 2   (exp(x) = 2^k exp(x - k ln 2))
   tanh(x) = x + x^3 P(x^2)                     for |x| < 0.625   (else 1 - 2 / (exp(2x) + 1))
-  erf(z)  = z P(z^2)                           for |z| < 0.75
-  erfc(z) = exp(-z^2) Q(t), t = 1 / (1 + z/2)  for 0.75 <= z <= 10
+  erfc(z) = exp(-z^2) Q(t), t = 1 / (1 + z/2)  for 0 <= z <= 10
 """
 import numpy as np
-from scipy.special import erf, erfcx
+from scipy.special import erfcx
 
 
 def nodes(a, b, n):
@@ -31,29 +31,29 @@ def horner(c, u):
     return r
 
 
-TANH_CUT, ERF_CUT, ERFC_END, T_SCALE = 0.625, 0.75, 10.0, 0.5
+TANH_CUT, ERFC_END, T_SCALE = 0.625, 10.0, 0.5
 
+r = nodes(-np.log(2) / 2, np.log(2) / 2, 4000)
+exp_c = fit(np.stack([r ** (k + 2) for k in range(5)], 1), np.exp(r) - 1 - r, np.exp(r))
 x = nodes(0, TANH_CUT, 4000)
 # Relative to tanh itself: tanh(x) - x loses its digits to cancellation near 0.
 tanh_c = fit(np.stack([x ** 3 * (x * x) ** k for k in range(5)], 1), np.tanh(x) - x, np.tanh(x))
-z = nodes(0, ERF_CUT, 4000)
-erf_c = fit(np.stack([z * (z * z) ** k for k in range(6)], 1), erf(z))
-z = nodes(ERF_CUT, ERFC_END, 6000)
+z = nodes(0, ERFC_END, 8000)
 t = 1 / (1 + T_SCALE * z)
 erfc_c = fit(np.stack([t ** k for k in range(10)], 1), erfcx(z))
 
-for name, c in (("TANH_P", tanh_c), ("ERF_P", erf_c), ("ERFC_Q", erfc_c)):
+for name, c in (("EXP_X", exp_c), ("TANH_P", tanh_c), ("ERFC_Q", erfc_c)):
     print(f"{name} = {{" + ", ".join(f"{v!r}f" for v in c.tolist()) + "}")
 
 # float32 evaluation against double references
+rg = np.linspace(-np.log(2) / 2, np.log(2) / 2, 400001).astype(np.float32)
+ex = (np.float32(1) + (rg + (rg * rg).astype(np.float32) * horner(exp_c, rg)).astype(np.float32)).astype(np.float32)
+print("exp poly max rel err", np.max(np.abs(ex - np.exp(rg.astype(np.float64))) / np.exp(rg.astype(np.float64))))
 xg = np.linspace(1e-4, TANH_CUT, 400001).astype(np.float32)
 u = (xg * xg).astype(np.float32)
 th = (xg + (xg * u).astype(np.float32) * horner(tanh_c, u)).astype(np.float32)
 print("tanh poly max rel err", np.max(np.abs(th - np.tanh(xg.astype(np.float64))) / np.tanh(xg.astype(np.float64))))
-zg = np.linspace(1e-4, ERF_CUT, 400001).astype(np.float32)
-ef = (zg * horner(erf_c, (zg * zg).astype(np.float32))).astype(np.float32)
-print("erf poly max rel err", np.max(np.abs(ef - erf(zg.astype(np.float64))) / erf(zg.astype(np.float64))))
-zg = np.linspace(ERF_CUT, ERFC_END, 400001).astype(np.float32)
+zg = np.linspace(0, ERFC_END, 400001).astype(np.float32)
 tg = (np.float32(1) / (np.float32(1) + np.float32(T_SCALE) * zg)).astype(np.float32)
 q = horner(erfc_c, tg)
 print("erfcx max rel err", np.max(np.abs(q - erfcx(zg.astype(np.float64))) / erfcx(zg.astype(np.float64))))

@@ -157,64 +157,130 @@ public final class CpuBackend implements Backend {
         Parallel.forRange(n, GRAIN, (lo, hi) -> unaryRange(op, a, b, xs, xOffset, ys, outOffset, lo, hi));
     }
 
+    /**
+     * The vector loop of op over [lo, hi), then the scalar definition on the tail. Each vector form
+     * has its own loop method: one loop switching over all the forms per vector compiles, once
+     * several ops are hot in one process, into a unit larger than C2 inlines, and the vector
+     * operations left as calls then allocate (measured: EXP 30x slower in a mixed run).
+     */
     private static void unaryRange(UnaryOp op, float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
-        int k = lo;
-        // Vectorised forms of the cheap maps; the transcendental ones use java.lang.Math per element.
-        switch (op) {
-            case NEG, ABS, RELU, AFFINE, CLAMP, SQRT -> {
-                FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
-                for (int bound = lo + S.loopBound(hi - lo); k < bound; k += S.length()) {
-                    FloatVector v = FloatVector.fromArray(S, x, xo + k);
-                    FloatVector r = switch (op) {
-                        case NEG -> v.neg();
-                        case ABS -> v.abs();
-                        case RELU -> v.max(0f);
-                        case AFFINE -> v.fma(va, vb);
-                        case CLAMP -> v.max(va).min(vb);
-                        default -> v.lanewise(VectorOperators.SQRT);
-                    };
-                    r.intoArray(y, yo + k);
-                }
-            }
-            case EXP, LOG, TANH, SIGMOID, SILU, SILU_GRAD, GELU, GELU_GRAD, STEP, RSQRT, RECIPROCAL -> {
-                for (int bound = lo + S.loopBound(hi - lo); k < bound; k += S.length()) {
-                    FloatVector v = FloatVector.fromArray(S, x, xo + k);
-                    vectorTranscendental(op, v).intoArray(y, yo + k);
-                }
-            }
-            default -> { }
-        }
+        int k = switch (op) {
+            case NEG, ABS, RELU, AFFINE, CLAMP, SQRT -> cheapLoop(op, a, b, x, xo, y, yo, lo, hi);
+            case EXP -> expLoop(x, xo, y, yo, lo, hi);
+            case LOG -> logLoop(x, xo, y, yo, lo, hi);
+            case TANH -> tanhLoop(x, xo, y, yo, lo, hi);
+            case SIGMOID -> sigmoidLoop(x, xo, y, yo, lo, hi);
+            case SILU -> siluLoop(x, xo, y, yo, lo, hi);
+            case SILU_GRAD -> siluGradLoop(x, xo, y, yo, lo, hi);
+            case GELU -> geluLoop(x, xo, y, yo, lo, hi);
+            case GELU_GRAD -> geluGradLoop(x, xo, y, yo, lo, hi);
+            case STEP, RSQRT, RECIPROCAL -> maskAndReciprocalLoop(op, x, xo, y, yo, lo, hi);
+            default -> lo;
+        };
         for (; k < hi; k++) y[yo + k] = scalarUnary(op, a, b, x[xo + k]);
     }
 
-    /**
-     * The Vector API forms of the transcendental maps (EXP, LOG use the JDK's vector math, within
-     * an ulp or two of java.lang.Math; TANH and GELU are {@link VectorMath}'s). Sigmoid is written
-     * {@code 1 / (1 + exp(-x))} with the exponent clamped so that it cannot overflow.
-     */
-    private static FloatVector vectorTranscendental(UnaryOp op, FloatVector v) {
-        return switch (op) {
-            case EXP -> v.lanewise(VectorOperators.EXP);
-            case LOG -> v.lanewise(VectorOperators.LOG);
-            case TANH -> VectorMath.tanh(v);
-            case GELU -> VectorMath.gelu(v);
-            case GELU_GRAD -> VectorMath.geluGrad(v);
-            case SIGMOID -> vectorSigmoid(v);
-            case SILU -> v.mul(vectorSigmoid(v));
-            case SILU_GRAD -> {
-                FloatVector sg = vectorSigmoid(v);
-                yield sg.mul(v.mul(sg.neg().add(1f)).add(1f));
-            }
-            case STEP -> FloatVector.zero(S).blend(FloatVector.broadcast(S, 1f), v.compare(VectorOperators.GT, 0f));
-            case RSQRT -> FloatVector.broadcast(S, 1f).div(v.lanewise(VectorOperators.SQRT));
-            case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(v);
-            default -> throw new IllegalStateException("no vector form of " + op);
-        };
+    private static int end(int lo, int hi) {
+        return lo + S.loopBound(hi - lo);
     }
 
+    /** The cheap maps; RELU as a compare and blend (equal to Math.max(v, 0), -0 and NaN included). */
+    private static int cheapLoop(UnaryOp op, float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b), zero = FloatVector.zero(S);
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + k);
+            FloatVector r = switch (op) {
+                case NEG -> v.neg();
+                case ABS -> v.abs();
+                case RELU -> v.blend(zero, v.compare(VectorOperators.LE, 0f));
+                case AFFINE -> v.fma(va, vb);
+                case CLAMP -> v.max(va).min(vb);
+                default -> v.lanewise(VectorOperators.SQRT);
+            };
+            r.intoArray(y, yo + k);
+        }
+        return k;
+    }
+
+    /** The JDK's vector EXP (within an ulp or two of Math.exp, subnormal results included). */
+    private static int expLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) {
+            FloatVector.fromArray(S, x, xo + k).lanewise(VectorOperators.EXP).intoArray(y, yo + k);
+        }
+        return k;
+    }
+
+    private static int logLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) {
+            FloatVector.fromArray(S, x, xo + k).lanewise(VectorOperators.LOG).intoArray(y, yo + k);
+        }
+        return k;
+    }
+
+    private static int tanhLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) VectorMath.tanh(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
+        return k;
+    }
+
+    private static int sigmoidLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) vectorSigmoid(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
+        return k;
+    }
+
+    private static int siluLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + k);
+            v.mul(vectorSigmoid(v)).intoArray(y, yo + k);
+        }
+        return k;
+    }
+
+    /** {@code silu'(x) = s (1 + x (1 - s))}, s = sigmoid(x). */
+    private static int siluGradLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + k), sg = vectorSigmoid(v);
+            sg.mul(v.mul(sg.neg().add(1f)).add(1f)).intoArray(y, yo + k);
+        }
+        return k;
+    }
+
+    private static int geluLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) VectorMath.gelu(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
+        return k;
+    }
+
+    private static int geluGradLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) VectorMath.geluGrad(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
+        return k;
+    }
+
+    private static int maskAndReciprocalLoop(UnaryOp op, float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f);
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + k);
+            FloatVector r = switch (op) {
+                case STEP -> zero.blend(one, v.compare(VectorOperators.GT, 0f));
+                case RSQRT -> one.div(v.lanewise(VectorOperators.SQRT));
+                default -> one.div(v);
+            };
+            r.intoArray(y, yo + k);
+        }
+        return k;
+    }
+
+    /** Sigmoid as {@code 1 / (1 + exp(-x))} with {@link VectorMath#exp}: exp = inf gives 0. */
     private static FloatVector vectorSigmoid(FloatVector v) {
-        FloatVector e = v.neg().min(80f).lanewise(VectorOperators.EXP);
-        return FloatVector.broadcast(S, 1f).div(e.add(1f));
+        return FloatVector.broadcast(S, 1f).div(VectorMath.exp(v.neg()).add(1f));
     }
 
     /** The scalar definition of every unary op; the vector paths above must agree with it. */

@@ -98,7 +98,7 @@ final class CpuNorms {
         FloatVector vs = FloatVector.broadcast(S, sum);
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += VL) {
-            FloatVector e = FloatVector.fromArray(S, y, b + j).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, y, b + j));
             FloatVector.fromArray(S, gy, b + j).sub(e.mul(vs)).intoArray(gx, b + j);
         }
         for (; j < n; j++) gx[b + j] = gy[b + j] - (float) Math.exp(y[b + j]) * sum;

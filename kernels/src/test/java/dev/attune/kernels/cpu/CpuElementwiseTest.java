@@ -11,10 +11,11 @@ import dev.attune.kernels.BinaryOp;
 import dev.attune.kernels.DType;
 import dev.attune.kernels.UnaryOp;
 import java.util.function.DoubleUnaryOperator;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /**
- * The vector forms of tanh and GELU over a dense grid against double references; the broadcast
+ * The vector forms of exp, tanh and GELU over a dense grid against double references; the broadcast
  * binary paths and the dense copy against their scalar definitions.
  */
 class CpuElementwiseTest {
@@ -56,6 +57,25 @@ class CpuElementwiseTest {
         float[] extra = {1e-30f, -1e-30f, 3e-8f, -0.6249f, 0.6251f, 40f, -40f, 1e4f};
         System.arraycopy(extra, 0, x, n, extra.length);
         return x;
+    }
+
+    @Test
+    void vectorExpIsWithinAnUlpAndSaturates() {
+        int n = 1 << 20;
+        float[] x = new float[n], y = new float[n];
+        for (int i = 0; i < n; i++) x[i] = -87.3f + (88.7f + 87.3f) * i / (n - 1);
+        for (int i = 0; i < n; i += VectorRows.VL) VectorMath.exp(FloatVector.fromArray(VectorRows.S, x, i)).intoArray(y, i);
+        double worst = 0;
+        for (int i = 0; i < n; i++) worst = Math.max(worst, Math.abs(y[i] - Math.exp(x[i])) / Math.exp(x[i]));
+        assertTrue(worst < 1.5e-7, "exp max relative error " + worst);
+        float[] special = new float[VectorRows.VL];
+        float[] values = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 100f, -100f, 88.8f, -88f};
+        System.arraycopy(values, 0, special, 0, values.length);
+        float[] got = new float[special.length];
+        VectorMath.exp(FloatVector.fromArray(VectorRows.S, special, 0)).intoArray(got, 0);
+        assertTrue(Float.isNaN(got[0]));
+        assertArrayEquals(new float[] {Float.POSITIVE_INFINITY, 0f, 1f, 1f, Float.POSITIVE_INFINITY, 0f, Float.POSITIVE_INFINITY, 0f},
+                java.util.Arrays.copyOfRange(got, 1, values.length));
     }
 
     @Test
