@@ -24,7 +24,8 @@ final class CpuNorms {
     static void softmax(boolean log, float[] x, int xOff, int outer, int n, int inner, float[] y, int yOff) {
         if (inner == 1) {
             Parallel.forRange(outer, Math.max(1, CpuBackend.GRAIN / Math.max(1, n)), (lo, hi) -> {
-                for (int o = lo; o < hi; o++) softmaxRow(log, x, xOff + o * n, y, yOff + o * n, n);
+                if (log) logSoftmaxRows(x, xOff, y, yOff, n, lo, hi);
+                else for (int o = lo; o < hi; o++) softmaxRow(x, xOff + o * n, y, yOff + o * n, n);
             });
             return;
         }
@@ -49,14 +50,28 @@ final class CpuNorms {
     }
 
     /** One contiguous row. A row of -inf (everything masked) gives NaN (-inf - -inf), as in PyTorch. */
-    private static void softmaxRow(boolean log, float[] x, int xo, float[] y, int yo, int n) {
-        float max = VectorRows.max(x, xo, n);
-        if (log) {
-            float sum = VectorRows.expShifted(x, xo, max, null, 0, n);
-            VectorRows.addScalar(x, xo, -(max + (float) Math.log(sum)), y, yo, n);
-        } else {
-            float sum = VectorRows.expShifted(x, xo, max, y, yo, n);
-            VectorRows.scale(y, yo, 1f / sum, y, yo, n);
+    private static void softmaxRow(float[] x, int xo, float[] y, int yo, int n) {
+        float sum = VectorRows.expShifted(x, xo, VectorRows.max(x, xo, n), y, yo, n);
+        VectorRows.scale(y, yo, 1f / sum, y, yo, n);
+    }
+
+    /**
+     * Log-softmax of contiguous rows [lo, hi), {@code y = x - (max + log sum exp(x - max))}, VL rows
+     * at a time so that their logarithms are one vector LOG (a scalar Math.log per row of 128 took
+     * about a third of the time).
+     */
+    private static void logSoftmaxRows(float[] x, int xOff, float[] y, int yOff, int n, int lo, int hi) {
+        float[] shift = new float[VL], sum = new float[VL];
+        for (int r0 = lo; r0 < hi; r0 += VL) {
+            int rows = Math.min(VL, hi - r0);
+            for (int i = 0; i < rows; i++) {
+                int xo = xOff + (r0 + i) * n;
+                shift[i] = VectorRows.max(x, xo, n);
+                sum[i] = VectorRows.expShifted(x, xo, shift[i], null, 0, n);
+            }
+            // Lanes past `rows` hold stale values; their results are not used.
+            FloatVector.fromArray(S, sum, 0).lanewise(VectorOperators.LOG).add(FloatVector.fromArray(S, shift, 0)).intoArray(shift, 0);
+            for (int i = 0; i < rows; i++) VectorRows.addScalar(x, xOff + (r0 + i) * n, -shift[i], y, yOff + (r0 + i) * n, n);
         }
     }
 
