@@ -235,8 +235,9 @@ class CpuNormsTest {
 
     @Test
     void batchNormMatchesTheDefinition() {
-        int outer = 3, ch = 4;
-        for (int inner : new int[] {1, 5, 16, 37, 128}) {
+        // (outer, channels, inner); the last shape splits the backward into blocks of 6 channels.
+        for (int[] shape : new int[][] {{3, 4, 1}, {3, 4, 5}, {3, 4, 16}, {3, 4, 37}, {3, 4, 128}, {2, 9, 5000}}) {
+            int outer = shape[0], ch = shape[1], inner = shape[2];
             int size = outer * ch * inner;
             float[] x = random(inner, size, -2, 4), gy = random(inner + 1L, size, -1, 1);
             float[] g = random(7, ch, 0.5, 1.5), bt = random(8, ch, -1, 1);
@@ -274,7 +275,7 @@ class CpuNormsTest {
                         wGx[q] = g[c] * inv[c] * (gy[q] - sg / m - h * sgh / m);
                     }
             }
-            String what = "batchNorm inner=" + inner;
+            String what = "batchNorm " + java.util.Arrays.toString(shape);
             close(what + " mean", wMean, mean, 0, 1e-6, 1e-6);
             close(what + " var", wVar, var, 0, 1e-6, 2e-6);
             close(what + " y", wY, y, 0, 2e-6, 2e-6);
