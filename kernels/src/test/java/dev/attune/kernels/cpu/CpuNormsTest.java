@@ -76,15 +76,17 @@ class CpuNormsTest {
         float inf = Float.NEGATIVE_INFINITY;
         for (boolean log : new boolean[] {false, true}) {
             for (int n : new int[] {5, 16, 37}) {
-                float[] x = random(n, 4 * n, -3, 3);
+                float[] x = random(n, 5 * n, -3, 3);
                 for (int j = 0; j < n; j++) x[j] = inf;                 // row 0: fully masked -> NaN
                 for (int j = 0; j < n; j += 2) x[n + j] = inf;          // row 1: half masked -> 0 (or -inf) there
                 x[2 * n + n / 2] = Float.NaN;                           // row 2: a NaN -> NaN row
-                float[] y = new float[4 * n];
-                B.softmax(log, st(x), 0, 4, n, 1, st(y), 0);
+                x[4 * n + n - 1] = Float.intBitsToFloat(0xffc00000);    // row 4: a NaN with the sign bit (x86's default NaN)
+                float[] y = new float[5 * n];
+                B.softmax(log, st(x), 0, 5, n, 1, st(y), 0);
                 for (int j = 0; j < n; j++) {
                     assertTrue(Float.isNaN(y[j]), "fully masked row gives NaN");
                     assertTrue(Float.isNaN(y[2 * n + j]), "a NaN spreads over its row");
+                    assertTrue(Float.isNaN(y[4 * n + j]), "a negative NaN spreads over its row");
                     if (j % 2 == 0) assertEquals(log ? inf : 0f, y[n + j], "masked entry");
                 }
                 double[] want = softmaxReference(log, x, 3 * n, 1, n);
