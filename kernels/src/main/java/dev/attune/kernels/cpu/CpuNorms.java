@@ -23,10 +23,10 @@ final class CpuNorms {
 
     static void softmax(boolean log, float[] x, int xOff, int outer, int n, int inner, float[] y, int yOff) {
         if (inner == 1) {
-            Parallel.forRange(outer, Math.max(1, CpuBackend.GRAIN / Math.max(1, n)), (lo, hi) -> {
-                if (log) logSoftmaxRows(x, xOff, y, yOff, n, lo, hi);
-                else for (int o = lo; o < hi; o++) softmaxRow(x, xOff + o * n, y, yOff + o * n, n);
-            });
+            // Two loop methods, not one loop with both: C2 compiles each on its own (see unaryRange).
+            int minRows = Math.max(1, CpuBackend.GRAIN / Math.max(1, n));
+            if (log) Parallel.forRange(outer, minRows, (lo, hi) -> logSoftmaxRows(x, xOff, y, yOff, n, lo, hi));
+            else Parallel.forRange(outer, minRows, (lo, hi) -> softmaxRows(x, xOff, y, yOff, n, lo, hi));
             return;
         }
         // Rows strided by inner (softmax over a middle axis): the scalar definition, in double.
@@ -49,10 +49,13 @@ final class CpuNorms {
         });
     }
 
-    /** One contiguous row. A row of -inf (everything masked) gives NaN (-inf - -inf), as in PyTorch. */
-    private static void softmaxRow(float[] x, int xo, float[] y, int yo, int n) {
-        float sum = VectorRows.expShifted(x, xo, VectorRows.max(x, xo, n), y, yo, n);
-        VectorRows.scale(y, yo, 1f / sum, y, yo, n);
+    /** Contiguous rows [lo, hi). A row of -inf (everything masked) gives NaN (-inf - -inf), as in PyTorch. */
+    private static void softmaxRows(float[] x, int xOff, float[] y, int yOff, int n, int lo, int hi) {
+        for (int o = lo; o < hi; o++) {
+            int xo = xOff + o * n, yo = yOff + o * n;
+            float sum = VectorRows.expShifted(x, xo, VectorRows.max(x, xo, n), y, yo, n);
+            VectorRows.scale(y, yo, 1f / sum, y, yo, n);
+        }
     }
 
     /**
@@ -77,12 +80,16 @@ final class CpuNorms {
 
     static void softmaxBackward(boolean log, float[] y, float[] gy, int outer, int n, int inner, float[] gx) {
         if (inner == 1) {
-            Parallel.forRange(outer, Math.max(1, CpuBackend.GRAIN / Math.max(1, n)), (lo, hi) -> {
-                for (int o = lo, b = lo * n; o < hi; o++, b += n) {
-                    if (log) logSoftmaxGradRow(y, gy, gx, b, n);
-                    else VectorRows.softmaxGrad(y, b, gy, b, VectorRows.dot(gy, b, y, b, n), 1f, gx, b, n);
-                }
-            });
+            int minRows = Math.max(1, CpuBackend.GRAIN / Math.max(1, n));
+            if (log) {
+                Parallel.forRange(outer, minRows, (lo, hi) -> {
+                    for (int b = lo * n; b < hi * n; b += n) logSoftmaxGradRow(y, gy, gx, b, n);
+                });
+            } else {
+                Parallel.forRange(outer, minRows, (lo, hi) -> {
+                    for (int b = lo * n; b < hi * n; b += n) VectorRows.softmaxGrad(y, b, gy, b, VectorRows.dot(gy, b, y, b, n), 1f, gx, b, n);
+                });
+            }
             return;
         }
         Parallel.forRange(outer * inner, Math.max(1, CpuBackend.GRAIN / Math.max(1, n)), (lo, hi) -> {
