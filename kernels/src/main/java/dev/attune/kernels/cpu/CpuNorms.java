@@ -114,13 +114,17 @@ final class CpuNorms {
         });
     }
 
-    /** {@code gx = gy - exp(y) sum(gy)} over one contiguous row. */
+    /**
+     * {@code gx = gy - exp(y) sum(gy)} over one contiguous row. The JDK's EXP (one call) rather than
+     * {@link VectorMath#exp}: with the latter, a benchmark loop that inlined the whole call chain
+     * ran out of C2's inlining budget inside exp and got 15x slower after warm-up.
+     */
     private static void logSoftmaxGradRow(float[] y, float[] gy, float[] gx, int b, int n) {
         float sum = VectorRows.sum(gy, b, n);
         FloatVector vs = FloatVector.broadcast(S, sum);
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += VL) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, y, b + j));
+            FloatVector e = FloatVector.fromArray(S, y, b + j).lanewise(VectorOperators.EXP);
             FloatVector.fromArray(S, gy, b + j).sub(e.mul(vs)).intoArray(gx, b + j);
         }
         for (; j < n; j++) gx[b + j] = gy[b + j] - (float) Math.exp(y[b + j]) * sum;
