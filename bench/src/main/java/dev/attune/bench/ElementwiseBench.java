@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.State;
  * forward + backward ({@code gx = gy act'(x + b)}, {@code gb = sum_rows gx}). Memory-bound: the work is
  * x, b (and gy) read once and y (and gx, gb) written once, as a single fused pass would move them.
  * Baseline: that fused pass as a scalar Java loop on one thread, for ReLU and SiLU (GELU needs erf,
- * which only the CPU backend has).
+ * which only the CPU backend has; tanh has no baseline here).
  */
 public class ElementwiseBench {
 
@@ -24,7 +24,7 @@ public class ElementwiseBench {
     public static class Chain {
         @Param({"4096x256"})
         public String shape;
-        @Param({"relu", "silu", "gelu"})
+        @Param({"relu", "silu", "gelu", "tanh"})
         public String act;
         int rows, cols;
         Tensor x, b, gy;
@@ -76,7 +76,8 @@ public class ElementwiseBench {
             case "relu" -> h.relu();
             case "silu" -> h.silu();
             case "gelu" -> h.gelu();
-            default -> throw new IllegalArgumentException("ElementwiseBench: act must be relu, silu or gelu, got " + act);
+            case "tanh" -> h.tanh();
+            default -> throw new IllegalArgumentException("ElementwiseBench: act must be relu, silu, gelu or tanh, got " + act);
         };
     }
 

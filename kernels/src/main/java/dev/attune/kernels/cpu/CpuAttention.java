@@ -3,9 +3,6 @@ package dev.attune.kernels.cpu;
 import dev.attune.kernels.CounterRng;
 import dev.attune.kernels.Parallel;
 import java.util.Arrays;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Fused scaled dot-product attention on the CPU (see {@code Backend.attention} for the contract):
@@ -32,8 +29,6 @@ import jdk.incubator.vector.VectorSpecies;
  * bit-identical run to run and across thread counts.
  */
 final class CpuAttention {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int VL = S.length();
     /** Query rows per block. */
     static final int BR = 128;
     /** Keys per block: a BR x BC block of scores is 64 KiB. */
@@ -130,16 +125,16 @@ final class CpuAttention {
             scores(pr, bh, hd, 0, j0, rows, cols, s);
             for (int i = 0; i < rows; i++) {
                 int so = i * BC;
-                float mNew = Math.max(m[i], rowMax(s, so, cols));
+                float mNew = Math.max(m[i], VectorRows.max(s, so, cols));
                 if (mNew == Float.NEGATIVE_INFINITY) {
                     // Every key so far is padded: nothing to add yet.
                     Arrays.fill(s, so, so + cols, 0f);
                     continue;
                 }
                 float corr = (float) Math.exp(m[i] - mNew);   // 0 when m[i] is still -inf
-                l[i] = l[i] * corr + expRow(s, so, cols, mNew);
+                l[i] = l[i] * corr + VectorRows.expShifted(s, so, mNew, s, so, cols);
                 m[i] = mNew;
-                if (corr != 1f) scaleRow(acc, i * d, d, corr);
+                if (corr != 1f) VectorRows.scale(acc, i * d, corr, acc, i * d, d);
                 if (pr.dropoutP > 0f) dropRow(s, so, cols, pr.seed, pr.dropPosition(bh, i0 + i, j0), keep, inv);
             }
             CpuGemm.sgemm(false, false, 1, rows, d, cols, 1f, s, 0, BC, 0, pr.v, kvOff + j0 * d, d, 0, 1f, acc, 0, d, 0);
@@ -152,13 +147,7 @@ final class CpuAttention {
                 Arrays.fill(out, o, o + d, 0f);
                 lse[lseOff + i] = Float.NEGATIVE_INFINITY;
             } else {
-                float r = 1f / l[i];
-                int c = 0;
-                FloatVector vr = FloatVector.broadcast(S, r);
-                for (int bound = S.loopBound(d); c < bound; c += VL) {
-                    FloatVector.fromArray(S, acc, i * d + c).mul(vr).intoArray(out, o + c);
-                }
-                for (; c < d; c++) out[o + c] = acc[i * d + c] * r;
+                VectorRows.scale(acc, i * d, 1f / l[i], out, o, d);
                 lse[lseOff + i] = m[i] + (float) Math.log(l[i]);
             }
         }
@@ -209,14 +198,14 @@ final class CpuAttention {
         float keep = 1f - pr.dropoutP, inv = 1f / keep;
         for (int i0 = 0; i0 < tq; i0 += BR) {
             int rows = Math.min(BR, tq - i0), qOff = qBase + i0 * d;
-            for (int i = 0; i < rows; i++) dRow[i] = dot(gOut, out, qOff + i * d, d);
+            for (int i = 0; i < rows; i++) dRow[i] = VectorRows.dot(gOut, qOff + i * d, out, qOff + i * d, d);
             for (int j0 = 0; j0 < tk; j0 += BC) {
                 int cols = Math.min(BC, tk - j0), kOff = kvOff + j0 * d;
                 scores(pr, bh, hd, i0, j0, rows, cols, s);
                 for (int i = 0; i < rows; i++) {
                     float rowLse = lse[bh * tq + i0 + i];
                     if (rowLse == Float.NEGATIVE_INFINITY) Arrays.fill(s, i * BC, i * BC + cols, 0f);
-                    else expRow(s, i * BC, cols, rowLse);
+                    else VectorRows.expShifted(s, i * BC, rowLse, s, i * BC, cols);
                 }
                 CpuGemm.sgemm(false, true, 1, rows, cols, d, 1f, gOut, qOff, d, 0, pr.v, kOff, d, 0, 0f, dp, 0, BC, 0);
                 float[] dropped = s;
@@ -233,7 +222,7 @@ final class CpuAttention {
                     dropped = pd;
                 }
                 CpuGemm.sgemm(true, false, 1, cols, d, rows, 1f, dropped, 0, BC, 0, gOut, qOff, d, 0, 1f, gv, kOff, d, 0);
-                for (int i = 0; i < rows; i++) softmaxGrad(s, dp, i * BC, cols, dRow[i], pr.scale);
+                for (int i = 0; i < rows; i++) VectorRows.softmaxGrad(s, i * BC, dp, i * BC, dRow[i], pr.scale, dp, i * BC, cols);
                 CpuGemm.sgemm(false, false, 1, rows, w, cols, 1f, dp, 0, BC, 0, hd.ks(), hd.ksOff() + j0 * w, w, 0, 1f,
                         gqs, gqsOff + i0 * w, w, 0);
                 CpuGemm.sgemm(true, false, 1, cols, w, rows, 1f, dp, 0, BC, 0, hd.qs(), hd.qsOff() + i0 * w, w, 0, 1f,
@@ -268,67 +257,11 @@ final class CpuAttention {
         }
     }
 
-    private static float rowMax(float[] s, int off, int n) {
-        FloatVector mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        int j = 0;
-        for (int bound = S.loopBound(n); j < bound; j += VL) mx = mx.max(FloatVector.fromArray(S, s, off + j));
-        float r = mx.reduceLanes(VectorOperators.MAX);
-        for (; j < n; j++) r = Math.max(r, s[off + j]);
-        return r;
-    }
-
-    /** {@code s[j] = exp(s[j] - shift)} over the row (exp(-inf) = 0); returns their sum. */
-    private static float expRow(float[] s, int off, int n, float shift) {
-        FloatVector vs = FloatVector.broadcast(S, shift), sum = FloatVector.zero(S);
-        int j = 0;
-        for (int bound = S.loopBound(n); j < bound; j += VL) {
-            FloatVector e = FloatVector.fromArray(S, s, off + j).sub(vs).lanewise(VectorOperators.EXP);
-            e.intoArray(s, off + j);
-            sum = sum.add(e);
-        }
-        float r = sum.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
-            float e = (float) Math.exp(s[off + j] - shift);
-            s[off + j] = e;
-            r += e;
-        }
-        return r;
-    }
-
-    private static void scaleRow(float[] x, int off, int n, float f) {
-        FloatVector vf = FloatVector.broadcast(S, f);
-        int c = 0;
-        for (int bound = S.loopBound(n); c < bound; c += VL) FloatVector.fromArray(S, x, off + c).mul(vf).intoArray(x, off + c);
-        for (; c < n; c++) x[off + c] *= f;
-    }
-
     /**
      * Dropout of one row in place: {@code s[j] *= 1 / keep} where the draw at stream position
      * {@code at + j} is below {@code keep} (as {@code Backend.random} BERNOULLI decides), else 0.
      */
     private static void dropRow(float[] s, int off, int n, long seed, long at, float keep, float inv) {
         for (int j = 0; j < n; j++) s[off + j] = CounterRng.uniform(seed, at + j) < keep ? s[off + j] * inv : 0f;
-    }
-
-    /** {@code dp[j] = scale p[j] (dp[j] - rowDot)}: the softmax backward of one row, in place in dp. */
-    private static void softmaxGrad(float[] p, float[] dp, int off, int n, float rowDot, float scale) {
-        FloatVector vd = FloatVector.broadcast(S, rowDot), vs = FloatVector.broadcast(S, scale);
-        int j = 0;
-        for (int bound = S.loopBound(n); j < bound; j += VL) {
-            FloatVector g = FloatVector.fromArray(S, dp, off + j).sub(vd).mul(FloatVector.fromArray(S, p, off + j));
-            g.mul(vs).intoArray(dp, off + j);
-        }
-        for (; j < n; j++) dp[off + j] = (dp[off + j] - rowDot) * p[off + j] * scale;
-    }
-
-    private static float dot(float[] a, float[] b, int off, int n) {
-        FloatVector acc = FloatVector.zero(S);
-        int c = 0;
-        for (int bound = S.loopBound(n); c < bound; c += VL) {
-            acc = FloatVector.fromArray(S, a, off + c).fma(FloatVector.fromArray(S, b, off + c), acc);
-        }
-        float r = acc.reduceLanes(VectorOperators.ADD);
-        for (; c < n; c++) r += a[off + c] * b[off + c];
-        return r;
     }
 }

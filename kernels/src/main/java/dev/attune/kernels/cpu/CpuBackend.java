@@ -22,7 +22,7 @@ public final class CpuBackend implements Backend {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** Elements per parallel chunk for cheap elementwise work: below this one thread is faster. */
-    private static final int GRAIN = 1 << 15;
+    static final int GRAIN = 1 << 15;
 
     private CpuBackend() {}
 
@@ -90,6 +90,15 @@ public final class CpuBackend implements Backend {
             write(d, dstOffset, s, srcOffset);
             return;
         }
+        boolean sameKind = s.floats != null ? d.floats != null : d.ints != null && s.dtype() == d.dtype();
+        if (sameKind && isDense(shape, srcStrides) && isDense(shape, dstStrides)) {
+            // One flat range over the elements: a 1-D tensor is not one task.
+            Parallel.forRange(n, GRAIN, (lo, hi) -> {
+                if (s.floats != null) System.arraycopy(s.floats, srcOffset + lo, d.floats, dstOffset + lo, hi - lo);
+                else System.arraycopy(s.ints, srcOffset + lo, d.ints, dstOffset + lo, hi - lo);
+            });
+            return;
+        }
         int inner = shape[rank - 1], sis = srcStrides[rank - 1], dis = dstStrides[rank - 1];
         int rows = n / inner;
         Parallel.forRange(rows, Math.max(1, GRAIN / inner), (r0, r1) -> {
@@ -148,62 +157,130 @@ public final class CpuBackend implements Backend {
         Parallel.forRange(n, GRAIN, (lo, hi) -> unaryRange(op, a, b, xs, xOffset, ys, outOffset, lo, hi));
     }
 
+    /**
+     * The vector loop of op over [lo, hi), then the scalar definition on the tail. Each vector form
+     * has its own loop method: one loop switching over all the forms per vector compiles, once
+     * several ops are hot in one process, into a unit larger than C2 inlines, and the vector
+     * operations left as calls then allocate (measured: EXP 30x slower in a mixed run).
+     */
     private static void unaryRange(UnaryOp op, float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
-        int k = lo;
-        // Vectorised forms of the cheap maps; the transcendental ones use java.lang.Math per element.
-        switch (op) {
-            case NEG, ABS, RELU, AFFINE, CLAMP, SQRT -> {
-                FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
-                for (int bound = lo + S.loopBound(hi - lo); k < bound; k += S.length()) {
-                    FloatVector v = FloatVector.fromArray(S, x, xo + k);
-                    FloatVector r = switch (op) {
-                        case NEG -> v.neg();
-                        case ABS -> v.abs();
-                        case RELU -> v.max(0f);
-                        case AFFINE -> v.fma(va, vb);
-                        case CLAMP -> v.max(va).min(vb);
-                        default -> v.lanewise(VectorOperators.SQRT);
-                    };
-                    r.intoArray(y, yo + k);
-                }
-            }
-            case EXP, LOG, TANH, SIGMOID, SILU, SILU_GRAD, STEP, RSQRT, RECIPROCAL -> {
-                for (int bound = lo + S.loopBound(hi - lo); k < bound; k += S.length()) {
-                    FloatVector v = FloatVector.fromArray(S, x, xo + k);
-                    vectorTranscendental(op, v).intoArray(y, yo + k);
-                }
-            }
-            default -> { }
-        }
+        int k = switch (op) {
+            case NEG, ABS, RELU, AFFINE, CLAMP, SQRT -> cheapLoop(op, a, b, x, xo, y, yo, lo, hi);
+            case EXP -> expLoop(x, xo, y, yo, lo, hi);
+            case LOG -> logLoop(x, xo, y, yo, lo, hi);
+            case TANH -> tanhLoop(x, xo, y, yo, lo, hi);
+            case SIGMOID -> sigmoidLoop(x, xo, y, yo, lo, hi);
+            case SILU -> siluLoop(x, xo, y, yo, lo, hi);
+            case SILU_GRAD -> siluGradLoop(x, xo, y, yo, lo, hi);
+            case GELU -> geluLoop(x, xo, y, yo, lo, hi);
+            case GELU_GRAD -> geluGradLoop(x, xo, y, yo, lo, hi);
+            case STEP, RSQRT, RECIPROCAL -> maskAndReciprocalLoop(op, x, xo, y, yo, lo, hi);
+            default -> lo;
+        };
         for (; k < hi; k++) y[yo + k] = scalarUnary(op, a, b, x[xo + k]);
     }
 
-    /**
-     * The Vector API forms of the transcendental maps (EXP, LOG, TANH use the JDK's vector math,
-     * within an ulp or two of java.lang.Math). Sigmoid is written {@code 1 / (1 + exp(-x))} with
-     * the exponent clamped so that it cannot overflow.
-     */
-    private static FloatVector vectorTranscendental(UnaryOp op, FloatVector v) {
-        return switch (op) {
-            case EXP -> v.lanewise(VectorOperators.EXP);
-            case LOG -> v.lanewise(VectorOperators.LOG);
-            case TANH -> v.lanewise(VectorOperators.TANH);
-            case SIGMOID -> vectorSigmoid(v);
-            case SILU -> v.mul(vectorSigmoid(v));
-            case SILU_GRAD -> {
-                FloatVector sg = vectorSigmoid(v);
-                yield sg.mul(v.mul(sg.neg().add(1f)).add(1f));
-            }
-            case STEP -> FloatVector.zero(S).blend(FloatVector.broadcast(S, 1f), v.compare(VectorOperators.GT, 0f));
-            case RSQRT -> FloatVector.broadcast(S, 1f).div(v.lanewise(VectorOperators.SQRT));
-            case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(v);
-            default -> throw new IllegalStateException("no vector form of " + op);
-        };
+    private static int end(int lo, int hi) {
+        return lo + S.loopBound(hi - lo);
     }
 
+    /** The cheap maps; RELU as a compare and blend (equal to Math.max(v, 0), -0 and NaN included). */
+    private static int cheapLoop(UnaryOp op, float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b), zero = FloatVector.zero(S);
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + k);
+            FloatVector r = switch (op) {
+                case NEG -> v.neg();
+                case ABS -> v.abs();
+                case RELU -> v.blend(zero, v.compare(VectorOperators.LE, 0f));
+                case AFFINE -> v.fma(va, vb);
+                case CLAMP -> v.max(va).min(vb);
+                default -> v.lanewise(VectorOperators.SQRT);
+            };
+            r.intoArray(y, yo + k);
+        }
+        return k;
+    }
+
+    /** The JDK's vector EXP (within an ulp or two of Math.exp, subnormal results included). */
+    private static int expLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) {
+            FloatVector.fromArray(S, x, xo + k).lanewise(VectorOperators.EXP).intoArray(y, yo + k);
+        }
+        return k;
+    }
+
+    private static int logLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) {
+            FloatVector.fromArray(S, x, xo + k).lanewise(VectorOperators.LOG).intoArray(y, yo + k);
+        }
+        return k;
+    }
+
+    private static int tanhLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) VectorMath.tanh(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
+        return k;
+    }
+
+    private static int sigmoidLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) vectorSigmoid(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
+        return k;
+    }
+
+    private static int siluLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + k);
+            v.mul(vectorSigmoid(v)).intoArray(y, yo + k);
+        }
+        return k;
+    }
+
+    /** {@code silu'(x) = s (1 + x (1 - s))}, s = sigmoid(x). */
+    private static int siluGradLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + k), sg = vectorSigmoid(v);
+            sg.mul(v.mul(sg.neg().add(1f)).add(1f)).intoArray(y, yo + k);
+        }
+        return k;
+    }
+
+    private static int geluLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) VectorMath.gelu(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
+        return k;
+    }
+
+    private static int geluGradLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) VectorMath.geluGrad(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
+        return k;
+    }
+
+    private static int maskAndReciprocalLoop(UnaryOp op, float[] x, int xo, float[] y, int yo, int lo, int hi) {
+        FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f);
+        int k = lo;
+        for (int bound = end(lo, hi); k < bound; k += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + k);
+            FloatVector r = switch (op) {
+                case STEP -> zero.blend(one, v.compare(VectorOperators.GT, 0f));
+                case RSQRT -> one.div(v.lanewise(VectorOperators.SQRT));
+                default -> one.div(v);
+            };
+            r.intoArray(y, yo + k);
+        }
+        return k;
+    }
+
+    /** Sigmoid as {@code 1 / (1 + exp(-x))} with {@link VectorMath#exp}: exp = inf gives 0. */
     private static FloatVector vectorSigmoid(FloatVector v) {
-        FloatVector e = v.neg().min(80f).lanewise(VectorOperators.EXP);
-        return FloatVector.broadcast(S, 1f).div(e.add(1f));
+        return FloatVector.broadcast(S, 1f).div(VectorMath.exp(v.neg()).add(1f));
     }
 
     /** The scalar definition of every unary op; the vector paths above must agree with it. */
@@ -221,7 +298,7 @@ public final class CpuBackend implements Backend {
             case SIGMOID -> sigmoid(v);
             case RELU -> Math.max(v, 0f);
             case SILU -> v * sigmoid(v);
-            case GELU -> (float) (0.5 * v * (1.0 + erf(v / Math.sqrt(2.0))));
+            case GELU -> (float) (v * normalCdf(v));
             case POW_SCALAR -> (float) Math.pow(v, a);
             case AFFINE -> Math.fma(v, a, b);
             case CLAMP -> Math.min(Math.max(v, a), b);
@@ -231,7 +308,7 @@ public final class CpuBackend implements Backend {
                 yield s * (1f + v * (1f - s));
             }
             case GELU_GRAD -> {
-                double cdf = 0.5 * (1.0 + erf(v / Math.sqrt(2.0)));
+                double cdf = normalCdf(v);
                 double pdf = Math.exp(-0.5 * v * v) / Math.sqrt(2.0 * Math.PI);
                 yield (float) (cdf + v * pdf);
             }
@@ -246,9 +323,17 @@ public final class CpuBackend implements Backend {
         return (float) (e / (1.0 + e));
     }
 
-    /** erf to about 1e-7 absolute (Abramowitz-Stegun 7.1.26 is too coarse for gradient checks). */
-    static double erf(double x) {
-        // Series for small |x|, continued-fraction complement (erfc) for large |x|.
+    /**
+     * The Gaussian CDF {@code Phi(x) = erfc(-x / sqrt 2) / 2}: through erfc, so that the far
+     * negative tail keeps its relative precision (1 + erf(x / sqrt 2) would cancel to 0).
+     */
+    static double normalCdf(double x) {
+        return 0.5 * erfc(-x / Math.sqrt(2.0));
+    }
+
+    /** erfc(x) = 1 - erf(x) to about 1e-11 relative (Abramowitz-Stegun 7.1.26 is too coarse for gradient checks). */
+    static double erfc(double x) {
+        // Series of erf for small |x|, continued fraction of erfc for large |x|; erfc(-x) = 2 - erfc(x).
         double ax = Math.abs(x);
         double r;
         if (ax < 2.5) {
@@ -259,14 +344,14 @@ public final class CpuBackend implements Backend {
                 sum += add;
                 if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
             }
-            r = 2.0 / Math.sqrt(Math.PI) * sum;
+            r = 1.0 - 2.0 / Math.sqrt(Math.PI) * sum;
         } else {
-            // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + 1/2/(x + 1/(x + 3/2/(x + ...)))) by Lentz-free backward evaluation
+            // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + 1/2/(x + 1/(x + 3/2/(x + ...)))), evaluated from the back
             double f = 0;
             for (int n = 60; n >= 1; n--) f = (n / 2.0) / (ax + f);
-            r = 1.0 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f);
+            r = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f);
         }
-        return x < 0 ? -r : r;
+        return x < 0 ? 2.0 - r : r;
     }
 
     @Override
@@ -293,8 +378,9 @@ public final class CpuBackend implements Backend {
                 if (floats && ais == 1 && bis == 1) {
                     denseBinary(op, sa.floats, ao, sb.floats, bo, so.floats, oo, inner);
                 } else if (floats && ais == 1 && bis == 0) {
-                    float bv = sb.floats[bo];
-                    for (int k = 0; k < inner; k++) so.floats[oo + k] = scalarBinary(op, sa.floats[ao + k], bv);
+                    rowScalarBinary(op, sa.floats, ao, sb.floats[bo], false, so.floats, oo, inner);
+                } else if (floats && ais == 0 && bis == 1) {
+                    rowScalarBinary(op, sb.floats, bo, sa.floats[ao], true, so.floats, oo, inner);
                 } else if (so.floats != null) {
                     for (int k = 0; k < inner; k++)
                         so.floats[oo + k] = scalarBinary(op, read(sa, ao + k * ais), read(sb, bo + k * bis));
@@ -317,24 +403,48 @@ public final class CpuBackend implements Backend {
 
     private static void denseBinary(BinaryOp op, float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
         int k = 0;
-        switch (op) {
-            case ADD, SUB, MUL, DIV, MAX, MIN -> {
-                for (int bound = S.loopBound(n); k < bound; k += S.length()) {
-                    FloatVector va = FloatVector.fromArray(S, a, ao + k), vb = FloatVector.fromArray(S, b, bo + k);
-                    FloatVector r = switch (op) {
-                        case ADD -> va.add(vb);
-                        case SUB -> va.sub(vb);
-                        case MUL -> va.mul(vb);
-                        case DIV -> va.div(vb);
-                        case MAX -> va.max(vb);
-                        default -> va.min(vb);
-                    };
-                    r.intoArray(y, yo + k);
-                }
+        if (hasVectorForm(op)) {
+            for (int bound = S.loopBound(n); k < bound; k += S.length()) {
+                vectorBinary(op, FloatVector.fromArray(S, a, ao + k), FloatVector.fromArray(S, b, bo + k)).intoArray(y, yo + k);
             }
-            default -> { }
         }
         for (; k < n; k++) y[yo + k] = scalarBinary(op, a[ao + k], b[bo + k]);
+    }
+
+    /**
+     * A row against one broadcast value: {@code y = op(a, s)}, or {@code op(s, a)} when
+     * {@code scalarFirst} (a row-broadcast operand, such as a (B, T, 1) mask times (B, T, D)).
+     */
+    private static void rowScalarBinary(BinaryOp op, float[] a, int ao, float s, boolean scalarFirst, float[] y, int yo, int n) {
+        int k = 0;
+        if (hasVectorForm(op)) {
+            FloatVector vs = FloatVector.broadcast(S, s);
+            for (int bound = S.loopBound(n); k < bound; k += S.length()) {
+                FloatVector va = FloatVector.fromArray(S, a, ao + k);
+                (scalarFirst ? vectorBinary(op, vs, va) : vectorBinary(op, va, vs)).intoArray(y, yo + k);
+            }
+        }
+        for (; k < n; k++) y[yo + k] = scalarFirst ? scalarBinary(op, s, a[ao + k]) : scalarBinary(op, a[ao + k], s);
+    }
+
+    private static boolean hasVectorForm(BinaryOp op) {
+        return switch (op) {
+            case ADD, SUB, MUL, DIV, MAX, MIN -> true;
+            default -> false;
+        };
+    }
+
+    /** The vector form of the ops {@link #hasVectorForm} accepts; MAX and MIN propagate NaN like the scalar ones. */
+    private static FloatVector vectorBinary(BinaryOp op, FloatVector a, FloatVector b) {
+        return switch (op) {
+            case ADD -> a.add(b);
+            case SUB -> a.sub(b);
+            case MUL -> a.mul(b);
+            case DIV -> a.div(b);
+            case MAX -> a.max(b);
+            case MIN -> a.min(b);
+            default -> throw new IllegalStateException("no vector form of " + op);
+        };
     }
 
     /** The scalar definition of every binary op; comparisons return 1 or 0. */
@@ -388,7 +498,7 @@ public final class CpuBackend implements Backend {
         CpuStorage so = (CpuStorage) out;
         Parallel.forRange(outer * inner, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
             if (inner == 1 && op == ReduceOp.SUM) {
-                for (int o = lo; o < hi; o++) so.floats[outOffset + o] = sumRow(xs, xOffset + o * n, n);
+                for (int o = lo; o < hi; o++) so.floats[outOffset + o] = VectorRows.sum(xs, xOffset + o * n, n);
                 return;
             }
             if (op == ReduceOp.SUM) {
@@ -454,16 +564,6 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** Vectorised sum of a dense row, in a fixed lane-then-tail order. */
-    private static float sumRow(float[] x, int off, int n) {
-        FloatVector acc = FloatVector.zero(S);
-        int k = 0;
-        for (int bound = S.loopBound(n); k < bound; k += S.length()) acc = acc.add(FloatVector.fromArray(S, x, off + k));
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; k < n; k++) s += x[off + k];
-        return s;
-    }
-
     // ---- linear algebra -------------------------------------------------------------------------
 
     @Override
@@ -479,194 +579,45 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void softmax(boolean log, Storage x, int xOffset, int outer, int n, int inner, Storage out, int outOffset) {
-        float[] xs = f(x), ys = f(out);
-        Parallel.forRange(outer * inner, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
-            for (int p = lo; p < hi; p++) {
-                int o = p / inner, in = p % inner;
-                int xb = xOffset + o * n * inner + in, yb = outOffset + o * n * inner + in;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < n; j++) max = Math.max(max, xs[xb + j * inner]);
-                // A row of -inf (everything masked) gives NaN, as in PyTorch.
-                double sum = 0;
-                for (int j = 0; j < n; j++) sum += Math.exp(xs[xb + j * inner] - max);
-                if (log) {
-                    float lse = (float) (max + Math.log(sum));
-                    for (int j = 0; j < n; j++) ys[yb + j * inner] = xs[xb + j * inner] - lse;
-                } else {
-                    double inv = 1.0 / sum;
-                    for (int j = 0; j < n; j++) ys[yb + j * inner] = (float) (Math.exp(xs[xb + j * inner] - max) * inv);
-                }
-            }
-        });
+        CpuNorms.softmax(log, f(x), xOffset, outer, n, inner, f(out), outOffset);
     }
 
     @Override
     public void softmaxBackward(boolean log, Storage y, Storage gy, int outer, int n, int inner, Storage gx) {
-        float[] ys = f(y), gys = f(gy), gxs = f(gx);
-        Parallel.forRange(outer * inner, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
-            for (int p = lo; p < hi; p++) {
-                int o = p / inner, in = p % inner;
-                int base = o * n * inner + in;
-                double dot = 0;
-                if (log) {
-                    for (int j = 0; j < n; j++) dot += gys[base + j * inner];
-                    for (int j = 0; j < n; j++) {
-                        int q = base + j * inner;
-                        gxs[q] = (float) (gys[q] - Math.exp(ys[q]) * dot);
-                    }
-                } else {
-                    for (int j = 0; j < n; j++) dot += (double) gys[base + j * inner] * ys[base + j * inner];
-                    for (int j = 0; j < n; j++) {
-                        int q = base + j * inner;
-                        gxs[q] = (float) (ys[q] * (gys[q] - dot));
-                    }
-                }
-            }
-        });
+        CpuNorms.softmaxBackward(log, f(y), f(gy), outer, n, inner, f(gx));
     }
 
     @Override
     public void layerNorm(Storage x, Storage gamma, Storage beta, int rows, int cols, float eps,
                           Storage out, Storage mean, Storage rstd) {
-        float[] xs = f(x), ys = f(out), ms = f(mean), rs = f(rstd);
-        float[] g = gamma == null ? null : f(gamma), bt = beta == null ? null : f(beta);
-        Parallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, cols)), (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                int base = r * cols;
-                double s = 0;
-                for (int j = 0; j < cols; j++) s += xs[base + j];
-                double mu = s / cols;
-                double v = 0;
-                for (int j = 0; j < cols; j++) {
-                    double d = xs[base + j] - mu;
-                    v += d * d;
-                }
-                float inv = (float) (1.0 / Math.sqrt(v / cols + eps));
-                float m = (float) mu;
-                ms[r] = m;
-                rs[r] = inv;
-                for (int j = 0; j < cols; j++) {
-                    float h = (xs[base + j] - m) * inv;
-                    ys[base + j] = (g == null ? h : h * g[j]) + (bt == null ? 0f : bt[j]);
-                }
-            }
-        });
+        CpuNorms.layerNorm(f(x), gamma == null ? null : f(gamma), beta == null ? null : f(beta), rows, cols, eps,
+                f(out), f(mean), f(rstd));
     }
 
     @Override
     public void layerNormBackward(Storage x, Storage gamma, Storage mean, Storage rstd, Storage gy, int rows, int cols,
                                   Storage gx, Storage gGamma, Storage gBeta) {
-        float[] xs = f(x), ms = f(mean), rs = f(rstd), gys = f(gy), gxs = f(gx);
-        float[] g = gamma == null ? null : f(gamma);
-        Parallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, cols)), (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                int base = r * cols;
-                float m = ms[r], inv = rs[r];
-                double sumG = 0, sumGH = 0;
-                for (int j = 0; j < cols; j++) {
-                    float gj = g == null ? gys[base + j] : gys[base + j] * g[j];
-                    float h = (xs[base + j] - m) * inv;
-                    sumG += gj;
-                    sumGH += gj * h;
-                }
-                float meanG = (float) (sumG / cols), meanGH = (float) (sumGH / cols);
-                for (int j = 0; j < cols; j++) {
-                    float gj = g == null ? gys[base + j] : gys[base + j] * g[j];
-                    float h = (xs[base + j] - m) * inv;
-                    gxs[base + j] = inv * (gj - meanG - h * meanGH);
-                }
-            }
-        });
-        // Parameter gradients sum over rows: split by column so each sum has one fixed order.
-        if (gGamma != null || gBeta != null) {
-            float[] gg = gGamma == null ? null : f(gGamma), gb = gBeta == null ? null : f(gBeta);
-            Parallel.forRange(cols, 64, (lo, hi) -> {
-                for (int j = lo; j < hi; j++) {
-                    double sg = 0, sb = 0;
-                    for (int r = 0; r < rows; r++) {
-                        float gv = gys[r * cols + j];
-                        sg += gv * ((xs[r * cols + j] - ms[r]) * rs[r]);
-                        sb += gv;
-                    }
-                    if (gg != null) gg[j] = (float) sg;
-                    if (gb != null) gb[j] = (float) sb;
-                }
-            });
-        }
+        CpuNorms.layerNormBackward(f(x), gamma == null ? null : f(gamma), f(mean), f(rstd), f(gy), rows, cols, f(gx),
+                gGamma == null ? null : f(gGamma), gBeta == null ? null : f(gBeta));
     }
 
     @Override
     public void channelMoments(Storage x, int outer, int channels, int inner, Storage mean, Storage var) {
-        float[] xs = f(x), ms = f(mean), vs = f(var);
-        long count = (long) outer * inner;
-        Parallel.forRange(channels, 1, (lo, hi) -> {
-            for (int c = lo; c < hi; c++) {
-                double s = 0;
-                for (int o = 0; o < outer; o++) {
-                    int base = (o * channels + c) * inner;
-                    for (int i2 = 0; i2 < inner; i2++) s += xs[base + i2];
-                }
-                double mu = s / count, v = 0;
-                for (int o = 0; o < outer; o++) {
-                    int base = (o * channels + c) * inner;
-                    for (int i2 = 0; i2 < inner; i2++) {
-                        double d = xs[base + i2] - mu;
-                        v += d * d;
-                    }
-                }
-                ms[c] = (float) mu;
-                vs[c] = (float) (v / count);
-            }
-        });
+        CpuNorms.channelMoments(f(x), outer, channels, inner, f(mean), f(var));
     }
 
     @Override
     public void channelNormalize(Storage x, int outer, int channels, int inner, Storage mean, Storage invStd,
                                  Storage gamma, Storage beta, Storage out) {
-        float[] xs = f(x), ys = f(out), ms = f(mean), is = f(invStd);
-        float[] g = gamma == null ? null : f(gamma), bt = beta == null ? null : f(beta);
-        Parallel.forRange(outer * channels, Math.max(1, GRAIN / Math.max(1, inner)), (lo, hi) -> {
-            for (int p = lo; p < hi; p++) {
-                int c = p % channels, base = p * inner;
-                float scale = is[c] * (g == null ? 1f : g[c]);
-                float shift = (bt == null ? 0f : bt[c]) - ms[c] * scale;
-                for (int k = 0; k < inner; k++) ys[base + k] = xs[base + k] * scale + shift;
-            }
-        });
+        CpuNorms.channelNormalize(f(x), outer, channels, inner, f(mean), f(invStd), gamma == null ? null : f(gamma),
+                beta == null ? null : f(beta), f(out));
     }
 
     @Override
     public void batchNormBackward(Storage x, Storage gy, int outer, int channels, int inner, Storage mean,
                                   Storage invStd, Storage gamma, Storage gx, Storage gGamma, Storage gBeta) {
-        float[] xs = f(x), gys = f(gy), gxs = f(gx), ms = f(mean), is = f(invStd);
-        float[] g = gamma == null ? null : f(gamma);
-        float[] gg = gGamma == null ? null : f(gGamma), gb = gBeta == null ? null : f(gBeta);
-        long count = (long) outer * inner;
-        Parallel.forRange(channels, 1, (lo, hi) -> {
-            for (int c = lo; c < hi; c++) {
-                double sumG = 0, sumGH = 0;
-                float m = ms[c], inv = is[c];
-                for (int o = 0; o < outer; o++) {
-                    int base = (o * channels + c) * inner;
-                    for (int k = 0; k < inner; k++) {
-                        float gv = gys[base + k];
-                        sumG += gv;
-                        sumGH += gv * ((xs[base + k] - m) * inv);
-                    }
-                }
-                if (gg != null) gg[c] = (float) sumGH;
-                if (gb != null) gb[c] = (float) sumG;
-                float meanG = (float) (sumG / count), meanGH = (float) (sumGH / count);
-                float scale = inv * (g == null ? 1f : g[c]);
-                for (int o = 0; o < outer; o++) {
-                    int base = (o * channels + c) * inner;
-                    for (int k = 0; k < inner; k++) {
-                        float h = (xs[base + k] - m) * inv;
-                        gxs[base + k] = scale * (gys[base + k] - meanG - h * meanGH);
-                    }
-                }
-            }
-        });
+        CpuNorms.batchNormBackward(f(x), f(gy), outer, channels, inner, f(mean), f(invStd), gamma == null ? null : f(gamma),
+                f(gx), gGamma == null ? null : f(gGamma), gBeta == null ? null : f(gBeta));
     }
 
     // ---- attention ------------------------------------------------------------------------------
@@ -787,18 +738,6 @@ public final class CpuBackend implements Backend {
         for (; t < t1; t++) y[yb + t] += a * x[xb + t];
     }
 
-    /** {@code sum_t y[yb + t] * x[xb + t]} for t in [t0, t1), in lanes and then across them (a fixed order). */
-    private static float dot(float[] x, int xb, float[] y, int yb, int t0, int t1) {
-        FloatVector acc = FloatVector.zero(S);
-        int t = t0;
-        for (; t <= t1 - S.length(); t += S.length()) {
-            acc = acc.add(FloatVector.fromArray(S, y, yb + t).mul(FloatVector.fromArray(S, x, xb + t)));
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; t < t1; t++) sum += y[yb + t] * x[xb + t];
-        return sum;
-    }
-
     @Override
     public void depthwiseConv1dBackward(Storage x, Storage w, Storage gy, int n, int c, int l, int k, int stride, int pad,
                                         int dil, int lout, Storage gx, Storage gw) {
@@ -838,7 +777,8 @@ public final class CpuBackend implements Backend {
                             int xb = (b * c + ch) * l, yb = (b * c + ch) * lout;
                             if (stride == 1) {
                                 int shift = j * dil - pad;
-                                acc += dot(xs, xb + shift, gys, yb, Math.max(0, -shift), Math.min(lout, l - shift));
+                                int t0 = Math.max(0, -shift), t1 = Math.min(lout, l - shift);
+                                acc += VectorRows.dot(xs, xb + shift + t0, gys, yb + t0, t1 - t0);
                                 continue;
                             }
                             for (int t = 0; t < lout; t++) {
