@@ -31,7 +31,7 @@ final class TrainCommand extends TaskGroupCommand {
         @Option(names = "--model", description = "hw4-simple, hw4-medium, hw4-strong or hw4-boss (default: ${DEFAULT-VALUE}).", defaultValue = "hw4-strong")
         private String model;
 
-        @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}, the main job's length: about 7 minutes of hw4-strong on 2 cores).", defaultValue = "400")
+        @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}, the main job's length: about 7.5 minutes of hw4-strong on 2 cores).", defaultValue = "600")
         private int steps;
 
         @Option(names = "--batch", description = "Utterances per step (default: ${DEFAULT-VALUE}).", defaultValue = "32")
