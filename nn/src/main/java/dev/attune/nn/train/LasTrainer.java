@@ -1,7 +1,11 @@
 package dev.attune.nn.train;
 
+import dev.attune.nn.CtcLoss;
+import dev.attune.nn.Linear;
+import dev.attune.nn.Parameter;
 import dev.attune.nn.las.CharVocab;
 import dev.attune.nn.las.Decoder;
+import dev.attune.nn.las.Encoded;
 import dev.attune.nn.las.Las;
 import dev.attune.nn.las.Speller;
 import dev.attune.nn.metrics.ErrorRates;
@@ -29,7 +33,14 @@ import java.util.stream.IntStream;
  * Trains a {@link Las} model on transcribed utterances with teacher forcing:
  * <ul>
  *   <li>loss: cross entropy of the speller's logits against the characters + {@code <eos>},
- *       {@code <pad>} ignored, with label smoothing;</li>
+ *       {@code <pad>} ignored, with label smoothing; with a CTC weight lambda &gt; 0 (joint
+ *       CTC-attention training, Kim, Hori and Watanabe 2017) it is
+ *       {@code (1 - lambda) CE + lambda CTC}, where a linear CTC head (listener width to the
+ *       vocabulary, {@code <pad>} as the blank) reads the listener states and {@link CtcLoss} is
+ *       summed over the batch and divided by its characters (so both terms are per character).
+ *       CTC rewards listener states that each say which character is under them, in order,
+ *       which is what attention needs to find its way along the utterance; the head is used
+ *       only in training and is not saved;</li>
  *   <li>teacher forcing ratio decaying linearly from {@code tfStart} to {@code tfEnd} over the run
  *       (the speller is fed its own best guess otherwise, see {@link Speller#forward});</li>
  *   <li>AdamW, linear warm-up, then a cosine decay of the learning rate to a tenth over the run;
@@ -66,11 +77,12 @@ public final class LasTrainer {
      * @param tfStart        teacher forcing ratio at the start (e.g. 0.9)
      * @param tfEnd          teacher forcing ratio at the end (e.g. 0.5)
      * @param labelSmoothing label smoothing of the cross entropy (e.g. 0.1)
+     * @param ctcWeight      weight lambda of the auxiliary CTC loss on the listener, in [0, 1); 0 for none
      * @param seed           seeds initialisation, batch order and teacher-forcing draws
      * @param out            folder for the checkpoints and pictures; null writes nothing
      */
     public record Options(int steps, double maxSeconds, int batchSize, double lr, int warmup, double clipNorm, int validEvery, float tfStart,
-                          float tfEnd, float labelSmoothing, long seed, Path out) {
+                          float tfEnd, float labelSmoothing, float ctcWeight, long seed, Path out) {
         public Options {
             if (steps <= 0 || batchSize <= 0 || validEvery <= 0 || warmup < 0 || !(maxSeconds >= 0)) {
                 throw new IllegalArgumentException("LasTrainer.Options: steps, batch size and validEvery must be positive, warm-up and maxSeconds >= 0, got "
@@ -83,11 +95,14 @@ public final class LasTrainer {
                 throw new IllegalArgumentException("LasTrainer.Options: teacher forcing ratios must be in [0, 1] and label smoothing in [0, 1), got "
                         + tfStart + ", " + tfEnd + ", " + labelSmoothing);
             }
+            if (!(ctcWeight >= 0 && ctcWeight < 1)) {
+                throw new IllegalArgumentException("LasTrainer.Options: the CTC weight must be in [0, 1), got " + ctcWeight);
+            }
         }
 
-        /** The recipe: batch 16, lr 1e-3 with 200 warm-up steps, clip 1, teacher forcing 0.9 to 0.5, smoothing 0.1, 10 validations. */
+        /** The recipe: batch 16, lr 1e-3 with 200 warm-up steps, clip 1, teacher forcing 0.9 to 0.5, smoothing 0.1, no CTC, 10 validations. */
         public static Options defaults(int steps, double maxSeconds, long seed, Path out) {
-            return new Options(steps, maxSeconds, 16, 1e-3, Math.min(200, steps / 10), 1.0, Math.max(1, steps / 10), 0.9f, 0.5f, 0.1f, seed, out);
+            return new Options(steps, maxSeconds, 16, 1e-3, Math.min(200, steps / 10), 1.0, Math.max(1, steps / 10), 0.9f, 0.5f, 0.1f, 0f, seed, out);
         }
     }
 
@@ -160,7 +175,11 @@ public final class LasTrainer {
         }
         for (String t : train.transcripts()) CharVocab.encode(t);   // fails early, naming a character outside the vocabulary
         Las model = new Las(config, new Generator(options.seed()));
-        AdamW optimizer = new AdamW(model.parameters(), options.lr());
+        Linear ctcHead = options.ctcWeight() > 0
+                ? new Linear(model.listener().outputDim(), config.vocabSize(), new Generator(options.seed() * 31 + 2)) : null;
+        List<Parameter> parameters = new ArrayList<>(model.parameters());
+        if (ctcHead != null) parameters.addAll(ctcHead.parameters());
+        AdamW optimizer = new AdamW(parameters, options.lr());
         LrSchedule warmup = LrSchedule.linearWarmup(options.warmup());
         Generator g = new Generator(options.seed() * 31 + 1);
         int maxLength = maxLengthFor(train);
@@ -194,9 +213,9 @@ public final class LasTrainer {
             optimizer.setLr(options.lr() * warmup.factor(step) * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progressFraction))));
             model.train();
             optimizer.zeroGrad();
-            Tensor loss = loss(model, train, members, tf, options.labelSmoothing(), g);
+            Tensor loss = loss(model, ctcHead, options.ctcWeight(), train, members, tf, options.labelSmoothing(), g);
             loss.backward();
-            ClipGrad.clipGradNorm(model.parameters(), options.clipNorm());
+            ClipGrad.clipGradNorm(parameters, options.clipNorm());
             optimizer.step();
             step++;
             lossSum += loss.item();
@@ -268,16 +287,32 @@ public final class LasTrainer {
         return Math.min(1, p);
     }
 
-    /** Mean cross entropy (pad ignored, smoothed) of one batch under teacher forcing. */
-    static Tensor loss(Las model, Data data, int[] members, float teacherForcing, float labelSmoothing, Generator g) {
+    /**
+     * The loss of one batch under teacher forcing: the mean cross entropy (pad ignored, smoothed),
+     * mixed with the CTC loss per character as {@code (1 - ctcWeight) CE + ctcWeight CTC} when
+     * {@code ctcHead} is not null.
+     */
+    static Tensor loss(Las model, Linear ctcHead, float ctcWeight, Data data, int[] members, float teacherForcing, float labelSmoothing,
+                       Generator g) {
         Padded x = pad(data.features(), members);
         List<String> texts = new ArrayList<>();
         for (int m : members) texts.add(data.transcripts().get(m));
         Tensor targets = CharVocab.targets(texts);
-        Speller.Output out = model.forward(x.frames(), x.lengths(), targets, teacherForcing, g);
+        Encoded h = model.listen(x.frames(), x.lengths());
+        Speller.Output out = model.speller().forward(h.values(), h.lengths(), targets, teacherForcing, g);
         int n = targets.size(0), len = targets.size(1);
-        return F.crossEntropy(out.logits().reshape(n * len, model.config().vocabSize()), targets.reshape(n * len), model.config().padId(),
+        Tensor ce = F.crossEntropy(out.logits().reshape(n * len, model.config().vocabSize()), targets.reshape(n * len), model.config().padId(),
                 labelSmoothing, F.Reduction.MEAN);
+        if (ctcHead == null) return ce;
+        int[][] chars = new int[n][];
+        int count = 0;
+        for (int b = 0; b < n; b++) {
+            chars[b] = CharVocab.encode(texts.get(b));
+            if (CtcLoss.feasible(h.lengths()[b], chars[b])) count += chars[b].length;
+        }
+        if (count == 0) return ce;   // no utterance of the batch has enough listener states for its characters
+        Tensor ctc = CtcLoss.forward(F.logSoftmax(ctcHead.forward(h.values()), 2), h.lengths(), chars, model.config().padId()).sum();
+        return ce.mul(1 - ctcWeight).add(ctc.mul(ctcWeight / count));
     }
 
     /** Padded frames (N, T, D) and each utterance's length. */
