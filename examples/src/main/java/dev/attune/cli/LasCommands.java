@@ -64,6 +64,10 @@ final class LasCommands {
                 defaultValue = "0")
         private float ctcWeight;
 
+        @Option(names = "--guided-attention", paramLabel = "WEIGHT[,SIGMA]", split = ",",
+                description = "Add WEIGHT times the guided attention loss (a penalty on attention far from the diagonal, width SIGMA, default 0.3).")
+        private float[] guidedAttention;
+
         @Option(names = "--splice-words", paramLabel = "N",
                 description = "Add N synthetic training utterances made of word pieces cut at the pauses of the training files (yesno, fsdd; default: none).")
         private int spliceWords;
@@ -88,6 +92,11 @@ final class LasCommands {
             var train = new LasTrainer.Data(features.extract(split.train(), cores()), transcripts(split.train()));
             var valid = new LasTrainer.Data(features.extract(split.validation(), cores()), transcripts(split.validation()));
             if (!(ctcWeight >= 0 && ctcWeight < 1)) throw new IllegalArgumentException("--ctc-weight must be in [0, 1), got " + ctcWeight);
+            if (guidedAttention != null && (guidedAttention.length > 2 || !(guidedAttention[0] >= 0)
+                    || (guidedAttention.length == 2 && !(guidedAttention[1] > 0)))) {
+                throw new IllegalArgumentException("--guided-attention takes WEIGHT >= 0 or WEIGHT,SIGMA with SIGMA > 0, got "
+                        + java.util.Arrays.toString(guidedAttention));
+            }
             if (spliceWords < 0) throw new IllegalArgumentException("--splice-words must be >= 0, got " + spliceWords);
             if (spliceWords > 0) {
                 if (fmt == TranscribedData.Format.AN4) {
@@ -120,7 +129,9 @@ final class LasCommands {
             var options = new LasTrainer.Options(steps, d.maxSeconds(), batch, lr, d.warmup(), d.clipNorm(),
                     validEvery != null ? validEvery : d.validEvery(),
                     teacherForcing == null ? d.tfStart() : teacherForcing[0],
-                    teacherForcing == null ? d.tfEnd() : teacherForcing[teacherForcing.length - 1], d.labelSmoothing(), ctcWeight, seed, out);
+                    teacherForcing == null ? d.tfEnd() : teacherForcing[teacherForcing.length - 1], d.labelSmoothing(), ctcWeight,
+                    guidedAttention == null ? 0f : guidedAttention[0], guidedAttention == null || guidedAttention.length < 2 ? d.guidedSigma() : guidedAttention[1],
+                    seed, out);
             err().printf(Locale.ROOT, "training %s (%,d parameters) for at most %d steps%s, batch %d%n", model,
                     new Las(config, new dev.attune.tensor.Generator(0)).parameterCount(), steps,
                     minutes == null ? "" : String.format(Locale.ROOT, " or %.1f minutes", minutes), batch);

@@ -6,6 +6,7 @@ import dev.attune.nn.Parameter;
 import dev.attune.nn.las.CharVocab;
 import dev.attune.nn.las.Decoder;
 import dev.attune.nn.las.Encoded;
+import dev.attune.nn.las.GuidedAttention;
 import dev.attune.nn.las.Las;
 import dev.attune.nn.las.Speller;
 import dev.attune.nn.metrics.ErrorRates;
@@ -40,7 +41,8 @@ import java.util.stream.IntStream;
  *       summed over the batch and divided by its characters (so both terms are per character).
  *       CTC rewards listener states that each say which character is under them, in order,
  *       which is what attention needs to find its way along the utterance; the head is used
- *       only in training and is not saved;</li>
+ *       only in training and is not saved; with a guided attention weight g &gt; 0, g times
+ *       {@link GuidedAttention}'s penalty on off-diagonal attention weights is added;</li>
  *   <li>teacher forcing ratio decaying linearly from {@code tfStart} to {@code tfEnd} over the run
  *       (the speller is fed its own best guess otherwise, see {@link Speller#forward});</li>
  *   <li>AdamW, linear warm-up, then a cosine decay of the learning rate to a tenth over the run;
@@ -78,11 +80,14 @@ public final class LasTrainer {
      * @param tfEnd          teacher forcing ratio at the end (e.g. 0.5)
      * @param labelSmoothing label smoothing of the cross entropy (e.g. 0.1)
      * @param ctcWeight      weight lambda of the auxiliary CTC loss on the listener, in [0, 1); 0 for none
+     * @param guidedWeight   weight of the guided attention loss ({@link GuidedAttention}), &gt;= 0; 0 for none
+     * @param guidedSigma    its width sigma (e.g. 0.3), positive
      * @param seed           seeds initialisation, batch order and teacher-forcing draws
      * @param out            folder for the checkpoints and pictures; null writes nothing
      */
     public record Options(int steps, double maxSeconds, int batchSize, double lr, int warmup, double clipNorm, int validEvery, float tfStart,
-                          float tfEnd, float labelSmoothing, float ctcWeight, long seed, Path out) {
+                          float tfEnd, float labelSmoothing, float ctcWeight,
+                          float guidedWeight, float guidedSigma, long seed, Path out) {
         public Options {
             if (steps <= 0 || batchSize <= 0 || validEvery <= 0 || warmup < 0 || !(maxSeconds >= 0)) {
                 throw new IllegalArgumentException("LasTrainer.Options: steps, batch size and validEvery must be positive, warm-up and maxSeconds >= 0, got "
@@ -98,11 +103,15 @@ public final class LasTrainer {
             if (!(ctcWeight >= 0 && ctcWeight < 1)) {
                 throw new IllegalArgumentException("LasTrainer.Options: the CTC weight must be in [0, 1), got " + ctcWeight);
             }
+            if (!(guidedWeight >= 0 && guidedSigma > 0)) {
+                throw new IllegalArgumentException("LasTrainer.Options: the guided attention weight must be >= 0 and its sigma positive, got "
+                        + guidedWeight + ", " + guidedSigma);
+            }
         }
 
-        /** The recipe: batch 16, lr 1e-3 with 200 warm-up steps, clip 1, teacher forcing 0.9 to 0.5, smoothing 0.1, no CTC, 10 validations. */
+        /** The recipe: batch 16, lr 1e-3 with 200 warm-up steps, clip 1, teacher forcing 0.9 to 0.5, smoothing 0.1, no CTC, no guided attention, 10 validations. */
         public static Options defaults(int steps, double maxSeconds, long seed, Path out) {
-            return new Options(steps, maxSeconds, 16, 1e-3, Math.min(200, steps / 10), 1.0, Math.max(1, steps / 10), 0.9f, 0.5f, 0.1f, 0f, seed, out);
+            return new Options(steps, maxSeconds, 16, 1e-3, Math.min(200, steps / 10), 1.0, Math.max(1, steps / 10), 0.9f, 0.5f, 0.1f, 0f, 0f, 0.3f, seed, out);
         }
     }
 
@@ -213,7 +222,7 @@ public final class LasTrainer {
             optimizer.setLr(options.lr() * warmup.factor(step) * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progressFraction))));
             model.train();
             optimizer.zeroGrad();
-            Tensor loss = loss(model, ctcHead, options.ctcWeight(), train, members, tf, options.labelSmoothing(), g);
+            Tensor loss = loss(model, ctcHead, options, train, members, tf, g);
             loss.backward();
             ClipGrad.clipGradNorm(parameters, options.clipNorm());
             optimizer.step();
@@ -288,12 +297,12 @@ public final class LasTrainer {
     }
 
     /**
-     * The loss of one batch under teacher forcing: the mean cross entropy (pad ignored, smoothed),
-     * mixed with the CTC loss per character as {@code (1 - ctcWeight) CE + ctcWeight CTC} when
-     * {@code ctcHead} is not null.
+     * The loss of one batch under teacher forcing: the mean cross entropy (pad ignored, smoothed
+     * by the options' label smoothing), mixed with the CTC loss per character as
+     * {@code (1 - ctcWeight) CE + ctcWeight CTC} when {@code ctcHead} is not null, plus the
+     * weighted guided attention loss when its weight is positive.
      */
-    static Tensor loss(Las model, Linear ctcHead, float ctcWeight, Data data, int[] members, float teacherForcing, float labelSmoothing,
-                       Generator g) {
+    static Tensor loss(Las model, Linear ctcHead, Options options, Data data, int[] members, float teacherForcing, Generator g) {
         Padded x = pad(data.features(), members);
         List<String> texts = new ArrayList<>();
         for (int m : members) texts.add(data.transcripts().get(m));
@@ -301,9 +310,20 @@ public final class LasTrainer {
         Encoded h = model.listen(x.frames(), x.lengths());
         Speller.Output out = model.speller().forward(h.values(), h.lengths(), targets, teacherForcing, g);
         int n = targets.size(0), len = targets.size(1);
-        Tensor ce = F.crossEntropy(out.logits().reshape(n * len, model.config().vocabSize()), targets.reshape(n * len), model.config().padId(),
-                labelSmoothing, F.Reduction.MEAN);
-        if (ctcHead == null) return ce;
+        Tensor loss = F.crossEntropy(out.logits().reshape(n * len, model.config().vocabSize()), targets.reshape(n * len),
+                model.config().padId(), options.labelSmoothing(), F.Reduction.MEAN);
+        if (ctcHead != null) loss = withCtc(loss, ctcHead, options.ctcWeight(), model.config().padId(), h, texts);
+        if (options.guidedWeight() > 0) {
+            int[] outLengths = new int[n];
+            for (int b = 0; b < n; b++) outLengths[b] = texts.get(b).length() + 1;   // the characters and <eos>
+            loss = loss.add(GuidedAttention.loss(out.weights(), outLengths, h.lengths(), options.guidedSigma()).mul(options.guidedWeight()));
+        }
+        return loss;
+    }
+
+    /** {@code (1 - ctcWeight) ce + ctcWeight CTC}, CTC summed over the batch and divided by its characters. */
+    private static Tensor withCtc(Tensor ce, Linear ctcHead, float ctcWeight, int blank, Encoded h, List<String> texts) {
+        int n = texts.size();
         int[][] chars = new int[n][];
         int count = 0;
         for (int b = 0; b < n; b++) {
@@ -311,7 +331,7 @@ public final class LasTrainer {
             if (CtcLoss.feasible(h.lengths()[b], chars[b])) count += chars[b].length;
         }
         if (count == 0) return ce;   // no utterance of the batch has enough listener states for its characters
-        Tensor ctc = CtcLoss.forward(F.logSoftmax(ctcHead.forward(h.values()), 2), h.lengths(), chars, model.config().padId()).sum();
+        Tensor ctc = CtcLoss.forward(F.logSoftmax(ctcHead.forward(h.values()), 2), h.lengths(), chars, blank).sum();
         return ce.mul(1 - ctcWeight).add(ctc.mul(ctcWeight / count));
     }
 

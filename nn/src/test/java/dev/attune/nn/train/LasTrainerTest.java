@@ -8,6 +8,7 @@ import dev.attune.nn.Linear;
 import dev.attune.nn.las.CharVocab;
 import dev.attune.nn.las.Decoder;
 import dev.attune.nn.las.Encoded;
+import dev.attune.nn.las.GuidedAttention;
 import dev.attune.nn.las.Las;
 import dev.attune.nn.metrics.ErrorRates;
 import dev.attune.tensor.F;
@@ -53,7 +54,7 @@ class LasTrainerTest {
         // training utterances, never on the validation set (for yes/no that is the test set).
         List<String> shifted = List.of(data.transcripts().get(1), data.transcripts().get(2), data.transcripts().get(3), data.transcripts().get(0));
         LasTrainer.Data validation = new LasTrainer.Data(data.features(), shifted);
-        var options = new LasTrainer.Options(200, 0, 4, 3e-3, 10, 1.0, 50, 1f, 1f, 0f, 0f, 7, tmp);
+        var options = new LasTrainer.Options(200, 0, 4, 3e-3, 10, 1.0, 50, 1f, 1f, 0f, 0f, 0f, 0.3f, 7, tmp);
         var features = SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS);
         LasTrainer.Result r = new LasTrainer(TINY, "tiny", features, options, null).train(data, validation);
         List<Decoder.Hypothesis> hyps = LasTrainer.decode(r.model(), data.features(), 4, LasTrainer.maxLengthFor(data), 1);
@@ -92,7 +93,7 @@ class LasTrainerTest {
     @Test
     void sameSeedSameRun() throws IOException {
         LasTrainer.Data data = four();
-        var options = new LasTrainer.Options(6, 0, 2, 1e-3, 2, 1.0, 3, 0.9f, 0.5f, 0.1f, 0f, 3, null);
+        var options = new LasTrainer.Options(6, 0, 2, 1e-3, 2, 1.0, 3, 0.9f, 0.5f, 0.1f, 0f, 0f, 0.3f, 3, null);
         var features = SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS);
         LasTrainer.Result a = new LasTrainer(TINY, "tiny", features, options, null).train(data, data);
         LasTrainer.Result b = new LasTrainer(TINY, "tiny", features, options, null).train(data, data);
@@ -107,14 +108,33 @@ class LasTrainerTest {
         Las model = new Las(TINY, new Generator(8));
         Linear head = new Linear(model.listener().outputDim(), TINY.vocabSize(), new Generator(9));
         int[] members = {0, 2, 3};
-        double ce = LasTrainer.loss(model, null, 0f, data, members, 1f, 0.1f, null).item();
+        double ce = LasTrainer.loss(model, null, options(0f, 0f), data, members, 1f, null).item();
         LasTrainer.Padded x = LasTrainer.pad(data.features(), members);
         Encoded h = model.listen(x.frames(), x.lengths());
         int[][] chars = {CharVocab.encode("yes no"), CharVocab.encode("it's up"), CharVocab.encode("go")};
         double ctc = CtcLoss.forward(F.logSoftmax(head.forward(h.values()), 2), h.lengths(), chars, CharVocab.PAD).sum().item() / (6 + 7 + 2);
-        assertEquals(0.7 * ce + 0.3 * ctc, LasTrainer.loss(model, head, 0.3f, data, members, 1f, 0.1f, null).item(), 1e-5);
-        var e = assertThrows(IllegalArgumentException.class, () -> new LasTrainer.Options(5, 0, 2, 1e-3, 1, 1.0, 5, 1f, 1f, 0f, 1f, 0, null));
+        assertEquals(0.7 * ce + 0.3 * ctc, LasTrainer.loss(model, head, options(0.3f, 0f), data, members, 1f, null).item(), 1e-5);
+        var e = assertThrows(IllegalArgumentException.class, () -> options(1f, 0f));
         assertEquals("LasTrainer.Options: the CTC weight must be in [0, 1), got 1.0", e.getMessage());
+    }
+
+    @Test
+    void guidedAttentionWeightAddsTheDiagonalPenalty() {
+        LasTrainer.Data data = four();
+        Las model = new Las(TINY, new Generator(8));
+        int[] members = {1, 3};
+        double ce = LasTrainer.loss(model, null, options(0f, 0f), data, members, 1f, null).item();
+        LasTrainer.Padded x = LasTrainer.pad(data.features(), members);
+        var h = model.listen(x.frames(), x.lengths());
+        var out = model.speller().forward(h.values(), h.lengths(), CharVocab.targets(List.of("seven", "go")), 1f, null);
+        double ga = GuidedAttention.loss(out.weights(), new int[] {6, 3}, h.lengths(), 0.3f).item();
+        assertTrue(ga > 0.1, "uniform weights are far from the diagonal: " + ga);
+        assertEquals(ce + 2 * ga, LasTrainer.loss(model, null, options(0f, 2f), data, members, 1f, null).item(), 1e-5);
+    }
+
+    /** Teacher forcing 1, smoothing 0.1, the given CTC and guided attention weights (sigma 0.3). */
+    private static LasTrainer.Options options(float ctcWeight, float guidedWeight) {
+        return new LasTrainer.Options(5, 0, 2, 1e-3, 1, 1.0, 5, 1f, 1f, 0.1f, ctcWeight, guidedWeight, 0.3f, 0, null);
     }
 
     @Test
