@@ -68,6 +68,9 @@ final class LasCommands {
                 description = "Add WEIGHT times the guided attention loss (a penalty on attention far from the diagonal, width SIGMA, default 0.3).")
         private float[] guidedAttention;
 
+        @Option(names = "--spec-augment", description = "Mask training utterances with SpecAugment (2 frequency masks of up to 8 bins, 2 time masks of up to 5 frames).")
+        private boolean specAugment;
+
         @Option(names = "--splice-words", paramLabel = "N",
                 description = "Add N synthetic training utterances made of word pieces cut at the pauses of the training files (yesno, fsdd; default: none).")
         private int spliceWords;
@@ -131,7 +134,7 @@ final class LasCommands {
                     teacherForcing == null ? d.tfStart() : teacherForcing[0],
                     teacherForcing == null ? d.tfEnd() : teacherForcing[teacherForcing.length - 1], d.labelSmoothing(), ctcWeight,
                     guidedAttention == null ? 0f : guidedAttention[0], guidedAttention == null || guidedAttention.length < 2 ? d.guidedSigma() : guidedAttention[1],
-                    seed, out);
+                    specAugment ? LasTrainer.SPEC_AUGMENT : null, seed, out);
             err().printf(Locale.ROOT, "training %s (%,d parameters) for at most %d steps%s, batch %d%n", model,
                     new Las(config, new dev.attune.tensor.Generator(0)).parameterCount(), steps,
                     minutes == null ? "" : String.format(Locale.ROOT, " or %.1f minutes", minutes), batch);

@@ -3,6 +3,7 @@ package dev.attune.nn.train;
 import dev.attune.nn.CtcLoss;
 import dev.attune.nn.Linear;
 import dev.attune.nn.Parameter;
+import dev.attune.nn.audio.SpecAugment;
 import dev.attune.nn.las.CharVocab;
 import dev.attune.nn.las.Decoder;
 import dev.attune.nn.las.Encoded;
@@ -43,6 +44,7 @@ import java.util.stream.IntStream;
  *       which is what attention needs to find its way along the utterance; the head is used
  *       only in training and is not saved; with a guided attention weight g &gt; 0, g times
  *       {@link GuidedAttention}'s penalty on off-diagonal attention weights is added;</li>
+ *   <li>optionally SpecAugment masks on each training utterance as it is drawn ({@link #SPEC_AUGMENT});</li>
  *   <li>teacher forcing ratio decaying linearly from {@code tfStart} to {@code tfEnd} over the run
  *       (the speller is fed its own best guess otherwise, see {@link Speller#forward});</li>
  *   <li>AdamW, linear warm-up, then a cosine decay of the learning rate to a tenth over the run;
@@ -65,6 +67,11 @@ import java.util.stream.IntStream;
 public final class LasTrainer {
     /** Frames past an utterance's end are 0 (the mean of the normalised features). */
     public static final float PADDING = 0f;
+    /**
+     * The SpecAugment of {@code train las --spec-augment}: two frequency masks of up to 8 of the 40
+     * bins and two time masks of up to 5 frames (short enough for a spoken digit of 40 frames).
+     */
+    public static final SpecAugment SPEC_AUGMENT = new SpecAugment(2, 8, 2, 5, 0f);
     /** How many training utterances are decoded at each validation to select the best checkpoint. */
     public static final int SELECTION_SIZE = 32;
 
@@ -82,12 +89,13 @@ public final class LasTrainer {
      * @param ctcWeight      weight lambda of the auxiliary CTC loss on the listener, in [0, 1); 0 for none
      * @param guidedWeight   weight of the guided attention loss ({@link GuidedAttention}), &gt;= 0; 0 for none
      * @param guidedSigma    its width sigma (e.g. 0.3), positive
+     * @param augment        SpecAugment applied to every training utterance each time it is drawn, or null for none
      * @param seed           seeds initialisation, batch order and teacher-forcing draws
      * @param out            folder for the checkpoints and pictures; null writes nothing
      */
     public record Options(int steps, double maxSeconds, int batchSize, double lr, int warmup, double clipNorm, int validEvery, float tfStart,
                           float tfEnd, float labelSmoothing, float ctcWeight,
-                          float guidedWeight, float guidedSigma, long seed, Path out) {
+                          float guidedWeight, float guidedSigma, SpecAugment augment, long seed, Path out) {
         public Options {
             if (steps <= 0 || batchSize <= 0 || validEvery <= 0 || warmup < 0 || !(maxSeconds >= 0)) {
                 throw new IllegalArgumentException("LasTrainer.Options: steps, batch size and validEvery must be positive, warm-up and maxSeconds >= 0, got "
@@ -109,9 +117,9 @@ public final class LasTrainer {
             }
         }
 
-        /** The recipe: batch 16, lr 1e-3 with 200 warm-up steps, clip 1, teacher forcing 0.9 to 0.5, smoothing 0.1, no CTC, no guided attention, 10 validations. */
+        /** The recipe: batch 16, lr 1e-3 with 200 warm-up steps, clip 1, teacher forcing 0.9 to 0.5, smoothing 0.1, no CTC, no guided attention, no SpecAugment, 10 validations. */
         public static Options defaults(int steps, double maxSeconds, long seed, Path out) {
-            return new Options(steps, maxSeconds, 16, 1e-3, Math.min(200, steps / 10), 1.0, Math.max(1, steps / 10), 0.9f, 0.5f, 0.1f, 0f, 0f, 0.3f, seed, out);
+            return new Options(steps, maxSeconds, 16, 1e-3, Math.min(200, steps / 10), 1.0, Math.max(1, steps / 10), 0.9f, 0.5f, 0.1f, 0f, 0f, 0.3f, null, seed, out);
         }
     }
 
@@ -303,7 +311,7 @@ public final class LasTrainer {
      * weighted guided attention loss when its weight is positive.
      */
     static Tensor loss(Las model, Linear ctcHead, Options options, Data data, int[] members, float teacherForcing, Generator g) {
-        Padded x = pad(data.features(), members);
+        Padded x = pad(options.augment() == null ? data.features() : augmented(data.features(), members, options.augment(), g), members);
         List<String> texts = new ArrayList<>();
         for (int m : members) texts.add(data.transcripts().get(m));
         Tensor targets = CharVocab.targets(texts);
@@ -333,6 +341,13 @@ public final class LasTrainer {
         if (count == 0) return ce;   // no utterance of the batch has enough listener states for its characters
         Tensor ctc = CtcLoss.forward(F.logSoftmax(ctcHead.forward(h.values()), 2), h.lengths(), chars, blank).sum();
         return ce.mul(1 - ctcWeight).add(ctc.mul(ctcWeight / count));
+    }
+
+    /** A copy of {@code features} in which the utterances {@code members} are masked by {@code augment}, seeded from {@code g}. */
+    private static List<float[][]> augmented(List<float[][]> features, int[] members, SpecAugment augment, Generator g) {
+        List<float[][]> out = new ArrayList<>(features);
+        for (int m : members) out.set(m, augment.apply(features.get(m), g.nextInt(Integer.MAX_VALUE)));
+        return out;
     }
 
     /** Padded frames (N, T, D) and each utterance's length. */

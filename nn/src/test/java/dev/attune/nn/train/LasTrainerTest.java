@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.attune.nn.audio.FbankOptions;
 import dev.attune.nn.CtcLoss;
 import dev.attune.nn.Linear;
+import dev.attune.nn.audio.SpecAugment;
 import dev.attune.nn.las.CharVocab;
 import dev.attune.nn.las.Decoder;
 import dev.attune.nn.las.Encoded;
@@ -54,7 +55,7 @@ class LasTrainerTest {
         // training utterances, never on the validation set (for yes/no that is the test set).
         List<String> shifted = List.of(data.transcripts().get(1), data.transcripts().get(2), data.transcripts().get(3), data.transcripts().get(0));
         LasTrainer.Data validation = new LasTrainer.Data(data.features(), shifted);
-        var options = new LasTrainer.Options(200, 0, 4, 3e-3, 10, 1.0, 50, 1f, 1f, 0f, 0f, 0f, 0.3f, 7, tmp);
+        var options = new LasTrainer.Options(200, 0, 4, 3e-3, 10, 1.0, 50, 1f, 1f, 0f, 0f, 0f, 0.3f, null, 7, tmp);
         var features = SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS);
         LasTrainer.Result r = new LasTrainer(TINY, "tiny", features, options, null).train(data, validation);
         List<Decoder.Hypothesis> hyps = LasTrainer.decode(r.model(), data.features(), 4, LasTrainer.maxLengthFor(data), 1);
@@ -93,7 +94,7 @@ class LasTrainerTest {
     @Test
     void sameSeedSameRun() throws IOException {
         LasTrainer.Data data = four();
-        var options = new LasTrainer.Options(6, 0, 2, 1e-3, 2, 1.0, 3, 0.9f, 0.5f, 0.1f, 0f, 0f, 0.3f, 3, null);
+        var options = new LasTrainer.Options(6, 0, 2, 1e-3, 2, 1.0, 3, 0.9f, 0.5f, 0.1f, 0f, 0f, 0.3f, null, 3, null);
         var features = SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS);
         LasTrainer.Result a = new LasTrainer(TINY, "tiny", features, options, null).train(data, data);
         LasTrainer.Result b = new LasTrainer(TINY, "tiny", features, options, null).train(data, data);
@@ -132,9 +133,29 @@ class LasTrainerTest {
         assertEquals(ce + 2 * ga, LasTrainer.loss(model, null, options(0f, 2f), data, members, 1f, null).item(), 1e-5);
     }
 
+    @Test
+    void specAugmentMasksTheDrawnUtterancesNotTheData() {
+        LasTrainer.Data data = four();
+        float[][] copy = new float[data.features().get(1).length][];
+        for (int t = 0; t < copy.length; t++) copy[t] = data.features().get(1)[t].clone();
+        Las model = new Las(TINY, new Generator(8));
+        int[] members = {1, 2};
+        SpecAugment augment = new SpecAugment(2, 6, 2, 8, 0f);
+        var options = new LasTrainer.Options(5, 0, 2, 1e-3, 1, 1.0, 5, 1f, 1f, 0.1f, 0f, 0f, 0.3f, augment, 0, null);
+        double loss = LasTrainer.loss(model, null, options, data, members, 1f, new Generator(4)).item();
+        // the same as the plain loss on the utterances masked with seeds drawn from the generator, member by member
+        Generator g = new Generator(4);
+        List<float[][]> masked = new ArrayList<>(data.features());
+        for (int m : members) masked.set(m, augment.apply(data.features().get(m), g.nextInt(Integer.MAX_VALUE)));
+        double expected = LasTrainer.loss(model, null, options(0f, 0f), new LasTrainer.Data(masked, data.transcripts()), members, 1f, null).item();
+        assertEquals(expected, loss, 1e-6);
+        assertNotEquals(LasTrainer.loss(model, null, options(0f, 0f), data, members, 1f, null).item(), loss, 1e-4);
+        for (int t = 0; t < copy.length; t++) assertArrayEquals(copy[t], data.features().get(1)[t], "the data is not modified");
+    }
+
     /** Teacher forcing 1, smoothing 0.1, the given CTC and guided attention weights (sigma 0.3). */
     private static LasTrainer.Options options(float ctcWeight, float guidedWeight) {
-        return new LasTrainer.Options(5, 0, 2, 1e-3, 1, 1.0, 5, 1f, 1f, 0.1f, ctcWeight, guidedWeight, 0.3f, 0, null);
+        return new LasTrainer.Options(5, 0, 2, 1e-3, 1, 1.0, 5, 1f, 1f, 0.1f, ctcWeight, guidedWeight, 0.3f, null, 0, null);
     }
 
     @Test
