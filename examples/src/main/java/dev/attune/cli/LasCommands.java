@@ -7,6 +7,7 @@ import dev.attune.nn.las.Las;
 import dev.attune.nn.train.LasCheckpoint;
 import dev.attune.nn.train.LasTrainer;
 import dev.attune.nn.train.TranscribedData;
+import dev.attune.nn.train.WordSplicer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -58,6 +59,26 @@ final class LasCommands {
         @Option(names = "--valid-every", paramLabel = "N", description = "Steps between validations (default: a tenth of --steps).")
         private Integer validEvery;
 
+        @Option(names = "--ctc-weight", paramLabel = "W",
+                description = "Weight of an auxiliary CTC loss on the listener (joint CTC-attention training), in [0, 1) (default: ${DEFAULT-VALUE}).",
+                defaultValue = "0")
+        private float ctcWeight;
+
+        @Option(names = "--guided-attention", paramLabel = "WEIGHT[,SIGMA]", split = ",",
+                description = "Add WEIGHT times the guided attention loss (a penalty on attention far from the diagonal, width SIGMA, default 0.3).")
+        private float[] guidedAttention;
+
+        @Option(names = "--spec-augment", description = "Mask training utterances with SpecAugment (2 frequency masks of up to 8 bins, 2 time masks of up to 5 frames).")
+        private boolean specAugment;
+
+        @Option(names = "--splice-words", paramLabel = "N",
+                description = "Add N synthetic training utterances made of word pieces cut at the pauses of the training files (yesno, fsdd; default: none).")
+        private int spliceWords;
+
+        @Option(names = "--splice-length", paramLabel = "MIN,MAX", split = ",",
+                description = "Words per synthetic utterance of --splice-words, drawn uniformly (default: as many as the training transcripts have).")
+        private int[] spliceLength;
+
         @Option(names = "--seed", description = "Seed of initialisation, batch order and teacher forcing (default: ${DEFAULT-VALUE}).", defaultValue = "0")
         private long seed;
 
@@ -73,6 +94,26 @@ final class LasCommands {
             long t0 = System.nanoTime();
             var train = new LasTrainer.Data(features.extract(split.train(), cores()), transcripts(split.train()));
             var valid = new LasTrainer.Data(features.extract(split.validation(), cores()), transcripts(split.validation()));
+            if (!(ctcWeight >= 0 && ctcWeight < 1)) throw new IllegalArgumentException("--ctc-weight must be in [0, 1), got " + ctcWeight);
+            if (guidedAttention != null && (guidedAttention.length > 2 || !(guidedAttention[0] >= 0)
+                    || (guidedAttention.length == 2 && !(guidedAttention[1] > 0)))) {
+                throw new IllegalArgumentException("--guided-attention takes WEIGHT >= 0 or WEIGHT,SIGMA with SIGMA > 0, got "
+                        + java.util.Arrays.toString(guidedAttention));
+            }
+            if (spliceWords < 0) throw new IllegalArgumentException("--splice-words must be >= 0, got " + spliceWords);
+            if (spliceWords > 0) {
+                if (fmt == TranscribedData.Format.AN4) {
+                    throw new IllegalArgumentException("--splice-words needs log-mel features (yesno, fsdd), got an4");
+                }
+                WordSplicer splicer = new WordSplicer(train);
+                if (spliceLength != null && spliceLength.length != 2) {
+                    throw new IllegalArgumentException("--splice-length takes MIN,MAX, got " + spliceLength.length + " values");
+                }
+                int lo = spliceLength == null ? splicer.minWords() : spliceLength[0], hi = spliceLength == null ? splicer.maxWords() : spliceLength[1];
+                train = splicer.augmented(spliceWords, lo, hi, seed);
+                err().printf(Locale.ROOT, "word splicing: %d word pieces from the training files (%d skipped), %d synthetic utterances of %d to %d words%n",
+                        splicer.pieces(), splicer.skipped(), spliceWords, lo, hi);
+            }
             Las.Config config = Las.Config.byName(model, train.features().get(0)[0].length);
             if (attention != null) {
                 config = config.withAttention(switch (attention) {
@@ -91,7 +132,9 @@ final class LasCommands {
             var options = new LasTrainer.Options(steps, d.maxSeconds(), batch, lr, d.warmup(), d.clipNorm(),
                     validEvery != null ? validEvery : d.validEvery(),
                     teacherForcing == null ? d.tfStart() : teacherForcing[0],
-                    teacherForcing == null ? d.tfEnd() : teacherForcing[teacherForcing.length - 1], d.labelSmoothing(), seed, out);
+                    teacherForcing == null ? d.tfEnd() : teacherForcing[teacherForcing.length - 1], d.labelSmoothing(), ctcWeight,
+                    guidedAttention == null ? 0f : guidedAttention[0], guidedAttention == null || guidedAttention.length < 2 ? d.guidedSigma() : guidedAttention[1],
+                    specAugment ? LasTrainer.SPEC_AUGMENT : null, seed, out);
             err().printf(Locale.ROOT, "training %s (%,d parameters) for at most %d steps%s, batch %d%n", model,
                     new Las(config, new dev.attune.tensor.Generator(0)).parameterCount(), steps,
                     minutes == null ? "" : String.format(Locale.ROOT, " or %.1f minutes", minutes), batch);

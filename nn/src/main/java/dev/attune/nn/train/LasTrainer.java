@@ -1,7 +1,13 @@
 package dev.attune.nn.train;
 
+import dev.attune.nn.CtcLoss;
+import dev.attune.nn.Linear;
+import dev.attune.nn.Parameter;
+import dev.attune.nn.audio.SpecAugment;
 import dev.attune.nn.las.CharVocab;
 import dev.attune.nn.las.Decoder;
+import dev.attune.nn.las.Encoded;
+import dev.attune.nn.las.GuidedAttention;
 import dev.attune.nn.las.Las;
 import dev.attune.nn.las.Speller;
 import dev.attune.nn.metrics.ErrorRates;
@@ -29,7 +35,16 @@ import java.util.stream.IntStream;
  * Trains a {@link Las} model on transcribed utterances with teacher forcing:
  * <ul>
  *   <li>loss: cross entropy of the speller's logits against the characters + {@code <eos>},
- *       {@code <pad>} ignored, with label smoothing;</li>
+ *       {@code <pad>} ignored, with label smoothing; with a CTC weight lambda &gt; 0 (joint
+ *       CTC-attention training, Kim, Hori and Watanabe 2017) it is
+ *       {@code (1 - lambda) CE + lambda CTC}, where a linear CTC head (listener width to the
+ *       vocabulary, {@code <pad>} as the blank) reads the listener states and {@link CtcLoss} is
+ *       summed over the batch and divided by its characters (so both terms are per character).
+ *       CTC rewards listener states that each say which character is under them, in order,
+ *       which is what attention needs to find its way along the utterance; the head is used
+ *       only in training and is not saved; with a guided attention weight g &gt; 0, g times
+ *       {@link GuidedAttention}'s penalty on off-diagonal attention weights is added;</li>
+ *   <li>optionally SpecAugment masks on each training utterance as it is drawn ({@link #SPEC_AUGMENT});</li>
  *   <li>teacher forcing ratio decaying linearly from {@code tfStart} to {@code tfEnd} over the run
  *       (the speller is fed its own best guess otherwise, see {@link Speller#forward});</li>
  *   <li>AdamW, linear warm-up, then a cosine decay of the learning rate to a tenth over the run;
@@ -52,6 +67,11 @@ import java.util.stream.IntStream;
 public final class LasTrainer {
     /** Frames past an utterance's end are 0 (the mean of the normalised features). */
     public static final float PADDING = 0f;
+    /**
+     * The SpecAugment of {@code train las --spec-augment}: two frequency masks of up to 8 of the 40
+     * bins and two time masks of up to 5 frames (short enough for a spoken digit of 40 frames).
+     */
+    public static final SpecAugment SPEC_AUGMENT = new SpecAugment(2, 8, 2, 5, 0f);
     /** How many training utterances are decoded at each validation to select the best checkpoint. */
     public static final int SELECTION_SIZE = 32;
 
@@ -66,11 +86,16 @@ public final class LasTrainer {
      * @param tfStart        teacher forcing ratio at the start (e.g. 0.9)
      * @param tfEnd          teacher forcing ratio at the end (e.g. 0.5)
      * @param labelSmoothing label smoothing of the cross entropy (e.g. 0.1)
+     * @param ctcWeight      weight lambda of the auxiliary CTC loss on the listener, in [0, 1); 0 for none
+     * @param guidedWeight   weight of the guided attention loss ({@link GuidedAttention}), &gt;= 0; 0 for none
+     * @param guidedSigma    its width sigma (e.g. 0.3), positive
+     * @param augment        SpecAugment applied to every training utterance each time it is drawn, or null for none
      * @param seed           seeds initialisation, batch order and teacher-forcing draws
      * @param out            folder for the checkpoints and pictures; null writes nothing
      */
     public record Options(int steps, double maxSeconds, int batchSize, double lr, int warmup, double clipNorm, int validEvery, float tfStart,
-                          float tfEnd, float labelSmoothing, long seed, Path out) {
+                          float tfEnd, float labelSmoothing, float ctcWeight,
+                          float guidedWeight, float guidedSigma, SpecAugment augment, long seed, Path out) {
         public Options {
             if (steps <= 0 || batchSize <= 0 || validEvery <= 0 || warmup < 0 || !(maxSeconds >= 0)) {
                 throw new IllegalArgumentException("LasTrainer.Options: steps, batch size and validEvery must be positive, warm-up and maxSeconds >= 0, got "
@@ -83,11 +108,18 @@ public final class LasTrainer {
                 throw new IllegalArgumentException("LasTrainer.Options: teacher forcing ratios must be in [0, 1] and label smoothing in [0, 1), got "
                         + tfStart + ", " + tfEnd + ", " + labelSmoothing);
             }
+            if (!(ctcWeight >= 0 && ctcWeight < 1)) {
+                throw new IllegalArgumentException("LasTrainer.Options: the CTC weight must be in [0, 1), got " + ctcWeight);
+            }
+            if (!(guidedWeight >= 0 && guidedSigma > 0)) {
+                throw new IllegalArgumentException("LasTrainer.Options: the guided attention weight must be >= 0 and its sigma positive, got "
+                        + guidedWeight + ", " + guidedSigma);
+            }
         }
 
-        /** The recipe: batch 16, lr 1e-3 with 200 warm-up steps, clip 1, teacher forcing 0.9 to 0.5, smoothing 0.1, 10 validations. */
+        /** The recipe: batch 16, lr 1e-3 with 200 warm-up steps, clip 1, teacher forcing 0.9 to 0.5, smoothing 0.1, no CTC, no guided attention, no SpecAugment, 10 validations. */
         public static Options defaults(int steps, double maxSeconds, long seed, Path out) {
-            return new Options(steps, maxSeconds, 16, 1e-3, Math.min(200, steps / 10), 1.0, Math.max(1, steps / 10), 0.9f, 0.5f, 0.1f, seed, out);
+            return new Options(steps, maxSeconds, 16, 1e-3, Math.min(200, steps / 10), 1.0, Math.max(1, steps / 10), 0.9f, 0.5f, 0.1f, 0f, 0f, 0.3f, null, seed, out);
         }
     }
 
@@ -160,7 +192,11 @@ public final class LasTrainer {
         }
         for (String t : train.transcripts()) CharVocab.encode(t);   // fails early, naming a character outside the vocabulary
         Las model = new Las(config, new Generator(options.seed()));
-        AdamW optimizer = new AdamW(model.parameters(), options.lr());
+        Linear ctcHead = options.ctcWeight() > 0
+                ? new Linear(model.listener().outputDim(), config.vocabSize(), new Generator(options.seed() * 31 + 2)) : null;
+        List<Parameter> parameters = new ArrayList<>(model.parameters());
+        if (ctcHead != null) parameters.addAll(ctcHead.parameters());
+        AdamW optimizer = new AdamW(parameters, options.lr());
         LrSchedule warmup = LrSchedule.linearWarmup(options.warmup());
         Generator g = new Generator(options.seed() * 31 + 1);
         int maxLength = maxLengthFor(train);
@@ -194,9 +230,9 @@ public final class LasTrainer {
             optimizer.setLr(options.lr() * warmup.factor(step) * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progressFraction))));
             model.train();
             optimizer.zeroGrad();
-            Tensor loss = loss(model, train, members, tf, options.labelSmoothing(), g);
+            Tensor loss = loss(model, ctcHead, options, train, members, tf, g);
             loss.backward();
-            ClipGrad.clipGradNorm(model.parameters(), options.clipNorm());
+            ClipGrad.clipGradNorm(parameters, options.clipNorm());
             optimizer.step();
             step++;
             lossSum += loss.item();
@@ -268,16 +304,50 @@ public final class LasTrainer {
         return Math.min(1, p);
     }
 
-    /** Mean cross entropy (pad ignored, smoothed) of one batch under teacher forcing. */
-    static Tensor loss(Las model, Data data, int[] members, float teacherForcing, float labelSmoothing, Generator g) {
-        Padded x = pad(data.features(), members);
+    /**
+     * The loss of one batch under teacher forcing: the mean cross entropy (pad ignored, smoothed
+     * by the options' label smoothing), mixed with the CTC loss per character as
+     * {@code (1 - ctcWeight) CE + ctcWeight CTC} when {@code ctcHead} is not null, plus the
+     * weighted guided attention loss when its weight is positive.
+     */
+    static Tensor loss(Las model, Linear ctcHead, Options options, Data data, int[] members, float teacherForcing, Generator g) {
+        Padded x = pad(options.augment() == null ? data.features() : augmented(data.features(), members, options.augment(), g), members);
         List<String> texts = new ArrayList<>();
         for (int m : members) texts.add(data.transcripts().get(m));
         Tensor targets = CharVocab.targets(texts);
-        Speller.Output out = model.forward(x.frames(), x.lengths(), targets, teacherForcing, g);
+        Encoded h = model.listen(x.frames(), x.lengths());
+        Speller.Output out = model.speller().forward(h.values(), h.lengths(), targets, teacherForcing, g);
         int n = targets.size(0), len = targets.size(1);
-        return F.crossEntropy(out.logits().reshape(n * len, model.config().vocabSize()), targets.reshape(n * len), model.config().padId(),
-                labelSmoothing, F.Reduction.MEAN);
+        Tensor loss = F.crossEntropy(out.logits().reshape(n * len, model.config().vocabSize()), targets.reshape(n * len),
+                model.config().padId(), options.labelSmoothing(), F.Reduction.MEAN);
+        if (ctcHead != null) loss = withCtc(loss, ctcHead, options.ctcWeight(), model.config().padId(), h, texts);
+        if (options.guidedWeight() > 0) {
+            int[] outLengths = new int[n];
+            for (int b = 0; b < n; b++) outLengths[b] = texts.get(b).length() + 1;   // the characters and <eos>
+            loss = loss.add(GuidedAttention.loss(out.weights(), outLengths, h.lengths(), options.guidedSigma()).mul(options.guidedWeight()));
+        }
+        return loss;
+    }
+
+    /** {@code (1 - ctcWeight) ce + ctcWeight CTC}, CTC summed over the batch and divided by its characters. */
+    private static Tensor withCtc(Tensor ce, Linear ctcHead, float ctcWeight, int blank, Encoded h, List<String> texts) {
+        int n = texts.size();
+        int[][] chars = new int[n][];
+        int count = 0;
+        for (int b = 0; b < n; b++) {
+            chars[b] = CharVocab.encode(texts.get(b));
+            if (CtcLoss.feasible(h.lengths()[b], chars[b])) count += chars[b].length;
+        }
+        if (count == 0) return ce;   // no utterance of the batch has enough listener states for its characters
+        Tensor ctc = CtcLoss.forward(F.logSoftmax(ctcHead.forward(h.values()), 2), h.lengths(), chars, blank).sum();
+        return ce.mul(1 - ctcWeight).add(ctc.mul(ctcWeight / count));
+    }
+
+    /** A copy of {@code features} in which the utterances {@code members} are masked by {@code augment}, seeded from {@code g}. */
+    private static List<float[][]> augmented(List<float[][]> features, int[] members, SpecAugment augment, Generator g) {
+        List<float[][]> out = new ArrayList<>(features);
+        for (int m : members) out.set(m, augment.apply(features.get(m), g.nextInt(Integer.MAX_VALUE)));
+        return out;
     }
 
     /** Padded frames (N, T, D) and each utterance's length. */

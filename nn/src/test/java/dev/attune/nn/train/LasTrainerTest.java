@@ -3,10 +3,16 @@ package dev.attune.nn.train;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.attune.nn.audio.FbankOptions;
+import dev.attune.nn.CtcLoss;
+import dev.attune.nn.Linear;
+import dev.attune.nn.audio.SpecAugment;
 import dev.attune.nn.las.CharVocab;
 import dev.attune.nn.las.Decoder;
+import dev.attune.nn.las.Encoded;
+import dev.attune.nn.las.GuidedAttention;
 import dev.attune.nn.las.Las;
 import dev.attune.nn.metrics.ErrorRates;
+import dev.attune.tensor.F;
 import dev.attune.tensor.Generator;
 import dev.attune.tensor.Tensor;
 import dev.attune.tensor.io.Safetensors;
@@ -49,7 +55,7 @@ class LasTrainerTest {
         // training utterances, never on the validation set (for yes/no that is the test set).
         List<String> shifted = List.of(data.transcripts().get(1), data.transcripts().get(2), data.transcripts().get(3), data.transcripts().get(0));
         LasTrainer.Data validation = new LasTrainer.Data(data.features(), shifted);
-        var options = new LasTrainer.Options(200, 0, 4, 3e-3, 10, 1.0, 50, 1f, 1f, 0f, 7, tmp);
+        var options = new LasTrainer.Options(200, 0, 4, 3e-3, 10, 1.0, 50, 1f, 1f, 0f, 0f, 0f, 0.3f, null, 7, tmp);
         var features = SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS);
         LasTrainer.Result r = new LasTrainer(TINY, "tiny", features, options, null).train(data, validation);
         List<Decoder.Hypothesis> hyps = LasTrainer.decode(r.model(), data.features(), 4, LasTrainer.maxLengthFor(data), 1);
@@ -88,13 +94,68 @@ class LasTrainerTest {
     @Test
     void sameSeedSameRun() throws IOException {
         LasTrainer.Data data = four();
-        var options = new LasTrainer.Options(6, 0, 2, 1e-3, 2, 1.0, 3, 0.9f, 0.5f, 0.1f, 3, null);
+        var options = new LasTrainer.Options(6, 0, 2, 1e-3, 2, 1.0, 3, 0.9f, 0.5f, 0.1f, 0f, 0f, 0.3f, null, 3, null);
         var features = SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS);
         LasTrainer.Result a = new LasTrainer(TINY, "tiny", features, options, null).train(data, data);
         LasTrainer.Result b = new LasTrainer(TINY, "tiny", features, options, null).train(data, data);
         assertEquals(a.curve(), b.curve());
         assertArrayEquals(a.model().stateDict().get("speller.rnn.weight_hh_l0").toFloatArray(),
                 b.model().stateDict().get("speller.rnn.weight_hh_l0").toFloatArray());
+    }
+
+    @Test
+    void ctcWeightMixesTheCtcLossPerCharacterIntoTheLoss() {
+        LasTrainer.Data data = four();
+        Las model = new Las(TINY, new Generator(8));
+        Linear head = new Linear(model.listener().outputDim(), TINY.vocabSize(), new Generator(9));
+        int[] members = {0, 2, 3};
+        double ce = LasTrainer.loss(model, null, options(0f, 0f), data, members, 1f, null).item();
+        LasTrainer.Padded x = LasTrainer.pad(data.features(), members);
+        Encoded h = model.listen(x.frames(), x.lengths());
+        int[][] chars = {CharVocab.encode("yes no"), CharVocab.encode("it's up"), CharVocab.encode("go")};
+        double ctc = CtcLoss.forward(F.logSoftmax(head.forward(h.values()), 2), h.lengths(), chars, CharVocab.PAD).sum().item() / (6 + 7 + 2);
+        assertEquals(0.7 * ce + 0.3 * ctc, LasTrainer.loss(model, head, options(0.3f, 0f), data, members, 1f, null).item(), 1e-5);
+        var e = assertThrows(IllegalArgumentException.class, () -> options(1f, 0f));
+        assertEquals("LasTrainer.Options: the CTC weight must be in [0, 1), got 1.0", e.getMessage());
+    }
+
+    @Test
+    void guidedAttentionWeightAddsTheDiagonalPenalty() {
+        LasTrainer.Data data = four();
+        Las model = new Las(TINY, new Generator(8));
+        int[] members = {1, 3};
+        double ce = LasTrainer.loss(model, null, options(0f, 0f), data, members, 1f, null).item();
+        LasTrainer.Padded x = LasTrainer.pad(data.features(), members);
+        var h = model.listen(x.frames(), x.lengths());
+        var out = model.speller().forward(h.values(), h.lengths(), CharVocab.targets(List.of("seven", "go")), 1f, null);
+        double ga = GuidedAttention.loss(out.weights(), new int[] {6, 3}, h.lengths(), 0.3f).item();
+        assertTrue(ga > 0.1, "uniform weights are far from the diagonal: " + ga);
+        assertEquals(ce + 2 * ga, LasTrainer.loss(model, null, options(0f, 2f), data, members, 1f, null).item(), 1e-5);
+    }
+
+    @Test
+    void specAugmentMasksTheDrawnUtterancesNotTheData() {
+        LasTrainer.Data data = four();
+        float[][] copy = new float[data.features().get(1).length][];
+        for (int t = 0; t < copy.length; t++) copy[t] = data.features().get(1)[t].clone();
+        Las model = new Las(TINY, new Generator(8));
+        int[] members = {1, 2};
+        SpecAugment augment = new SpecAugment(2, 6, 2, 8, 0f);
+        var options = new LasTrainer.Options(5, 0, 2, 1e-3, 1, 1.0, 5, 1f, 1f, 0.1f, 0f, 0f, 0.3f, augment, 0, null);
+        double loss = LasTrainer.loss(model, null, options, data, members, 1f, new Generator(4)).item();
+        // the same as the plain loss on the utterances masked with seeds drawn from the generator, member by member
+        Generator g = new Generator(4);
+        List<float[][]> masked = new ArrayList<>(data.features());
+        for (int m : members) masked.set(m, augment.apply(data.features().get(m), g.nextInt(Integer.MAX_VALUE)));
+        double expected = LasTrainer.loss(model, null, options(0f, 0f), new LasTrainer.Data(masked, data.transcripts()), members, 1f, null).item();
+        assertEquals(expected, loss, 1e-6);
+        assertNotEquals(LasTrainer.loss(model, null, options(0f, 0f), data, members, 1f, null).item(), loss, 1e-4);
+        for (int t = 0; t < copy.length; t++) assertArrayEquals(copy[t], data.features().get(1)[t], "the data is not modified");
+    }
+
+    /** Teacher forcing 1, smoothing 0.1, the given CTC and guided attention weights (sigma 0.3). */
+    private static LasTrainer.Options options(float ctcWeight, float guidedWeight) {
+        return new LasTrainer.Options(5, 0, 2, 1e-3, 1, 1.0, 5, 1f, 1f, 0.1f, ctcWeight, guidedWeight, 0.3f, null, 0, null);
     }
 
     @Test
