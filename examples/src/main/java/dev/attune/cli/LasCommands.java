@@ -105,10 +105,10 @@ final class LasCommands {
                 if (fmt == TranscribedData.Format.AN4) {
                     throw new IllegalArgumentException("--splice-words needs log-mel features (yesno, fsdd), got an4");
                 }
-                WordSplicer splicer = new WordSplicer(train);
                 if (spliceLength != null && spliceLength.length != 2) {
                     throw new IllegalArgumentException("--splice-length takes MIN,MAX, got " + spliceLength.length + " values");
                 }
+                WordSplicer splicer = new WordSplicer(train);
                 int lo = spliceLength == null ? splicer.minWords() : spliceLength[0], hi = spliceLength == null ? splicer.maxWords() : spliceLength[1];
                 train = splicer.augmented(spliceWords, lo, hi, seed);
                 err().printf(Locale.ROOT, "word splicing: %d word pieces from the training files (%d skipped), %d synthetic utterances of %d to %d words%n",

@@ -59,6 +59,17 @@ class LasCommandsTest {
     }
 
     @Test
+    void trainingAids() {
+        Path run = tmp.resolve("aids");
+        CliRun.Result t = CliRun.run("train", "las", "--data", subset.toString(), "--model", "las-tiny", "--steps", "2", "--batch", "2",
+                "--splice-words", "3", "--ctc-weight", "0.3", "--guided-attention", "1,0.4", "--spec-augment", "--out", run.toString());
+        assertEquals(0, t.exitCode(), t.err());
+        assertTrue(t.err().contains("word splicing: 2 word pieces from the training files (0 skipped), 3 synthetic utterances of 1 to 1 words"), t.err());
+        assertTrue(t.err().contains("(fsdd): 5 training and 1 validation utterances"), t.err());
+        assertTrue(Files.isRegularFile(run.resolve("best.safetensors")));
+    }
+
+    @Test
     void argumentErrors() {
         CliRun.Result r = CliRun.run("train", "las", "--steps", "3");
         assertEquals(2, r.exitCode());
@@ -69,6 +80,18 @@ class LasCommandsTest {
         r = CliRun.run("train", "las", "--data", subset.toString(), "--model", "las-huge");
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("unknown model 'las-huge' (las-small, las-tiny)"), r.err());
+        r = CliRun.run("train", "las", "--data", subset.toString(), "--ctc-weight", "1");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--ctc-weight must be in [0, 1), got 1.0"), r.err());
+        r = CliRun.run("train", "las", "--data", subset.toString(), "--guided-attention", "1,0");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--guided-attention takes WEIGHT >= 0 or WEIGHT,SIGMA with SIGMA > 0, got [1.0, 0.0]"), r.err());
+        r = CliRun.run("train", "las", "--data", subset.toString(), "--splice-words", "-1");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--splice-words must be >= 0, got -1"), r.err());
+        r = CliRun.run("train", "las", "--data", subset.toString(), "--splice-words", "2", "--splice-length", "1");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--splice-length takes MIN,MAX, got 1 values"), r.err());
         r = CliRun.run("eval", "las", "--checkpoint", "x.safetensors", "--data", subset.toString(), "--beam", "0");
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("--beam must be >= 1, got 0"), r.err());
