@@ -40,9 +40,9 @@ import java.util.stream.IntStream;
  *       {@code (1 - lambda) CE + lambda CTC}, where a linear CTC head (listener width to the
  *       vocabulary, {@code <pad>} as the blank) reads the listener states and {@link CtcLoss} is
  *       summed over the batch and divided by its characters (so both terms are per character).
- *       CTC rewards listener states that each say which character is under them, in order,
- *       which is what attention needs to find its way along the utterance; the head is used
- *       only in training and is not saved; with a guided attention weight g &gt; 0, g times
+ *       CTC asks each listener state to say which character is under it, in order (the usual
+ *       reason joint training helps attention; on yes/no it did not start alignment by itself,
+ *       see the nn README); the head is used only in training and is not saved; with a guided attention weight g &gt; 0, g times
  *       {@link GuidedAttention}'s penalty on off-diagonal attention weights is added;</li>
  *   <li>optionally SpecAugment masks on each training utterance as it is drawn ({@link #SPEC_AUGMENT});</li>
  *   <li>teacher forcing ratio decaying linearly from {@code tfStart} to {@code tfEnd} over the run
@@ -90,7 +90,7 @@ public final class LasTrainer {
      * @param guidedWeight   weight of the guided attention loss ({@link GuidedAttention}), &gt;= 0; 0 for none
      * @param guidedSigma    its width sigma (e.g. 0.3), positive
      * @param augment        SpecAugment applied to every training utterance each time it is drawn, or null for none
-     * @param seed           seeds initialisation, batch order and teacher-forcing draws
+     * @param seed           seeds initialisation, batch order, teacher-forcing and SpecAugment draws
      * @param out            folder for the checkpoints and pictures; null writes nothing
      */
     public record Options(int steps, double maxSeconds, int batchSize, double lr, int warmup, double clipNorm, int validEvery, float tfStart,

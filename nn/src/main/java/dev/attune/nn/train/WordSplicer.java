@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
  * training utterance is cut at its pauses into one piece per word of its transcript, and new
  * training utterances are made by concatenating randomly drawn word pieces, with the transcript
  * they spell. A speller trained on the 31 yes/no files alone can learn their word sequences by
- * heart and never look at the audio; on random sequences it must attend to the right word.
+ * heart without looking at the audio; on random sequences only the audio tells the words apart
+ * (this alone did not get attention to align; {@link dev.attune.nn.las.GuidedAttention} did).
  *
  * <p>Word detection, on a normalised log-mel matrix x (T frames x D bins):
  * <pre>
