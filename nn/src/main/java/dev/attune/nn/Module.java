@@ -135,8 +135,19 @@ public abstract class Module {
 
     /** The device of this module's first parameter or buffer (after {@link #to} they share one), CPU when it has none. */
     public Device device() {
-        for (Tensor t : stateDict().values()) return t.device();
-        return Device.CPU;
+        Tensor first = firstTensor();
+        return first == null ? Device.CPU : first.device();
+    }
+
+    /** The first parameter or buffer in state-dict order, or null; stops there instead of listing every name. */
+    private Tensor firstTensor() {
+        for (Parameter p : parameters.values()) return p.value();
+        for (Tensor b : buffers.values()) return b;
+        for (Module m : children.values()) {
+            Tensor t = m.firstTensor();
+            if (t != null) return t;
+        }
+        return null;
     }
 
     /** Total number of learnable scalars. */
