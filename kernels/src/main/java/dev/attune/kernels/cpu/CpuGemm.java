@@ -2,6 +2,7 @@ package dev.attune.kernels.cpu;
 
 import dev.attune.kernels.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,14 +12,17 @@ import jdk.incubator.vector.VectorSpecies;
  * As in BLAS, beta == 0 never reads C, and alpha == 0 or k == 0 only scales C.
  *
  * <p>Blocking (GotoBLAS/BLIS): op(B) is packed into slivers of NR columns, KC = 256 deep; each
- * task packs its rows of op(A) (at most MC = 192) into slivers of MR rows for each KC block.
+ * task packs its rows of op(A) (at most MC = 384) into slivers of MR rows for each KC block.
  * An MR x NR micro-kernel keeps its 2*MR vector accumulators in local variables and does one
  * FMA per (row, vector) per depth step. MR x NR is 12 x 32 with AVX-512 and 6 x 16 with AVX2
  * (NR = two vectors of the preferred species; 24 or 12 accumulators fit the 32 or 16 vector
  * registers). Sizes: a KC x NR sliver of B (32 or 16 KiB) stays in L1 while A slivers stream
- * over it; the MC x KC block of A (192 KiB) stays in L2; packed B (at most 16 MiB per step)
- * comes from L2/L3. Packing makes all four transpose cases one kernel; leftover rows use 4- and
- * 1-row kernels, a right edge narrower than NR goes through a scratch tile.
+ * over it; the MC x KC block of A (384 KiB) stays in L2. B is packed once up front when several
+ * tasks share it (packed B at most 16 MiB per step, from L2/L3), else by each task one sliver at
+ * a time just before use. Packing makes all four transpose cases one kernel: vector copies where
+ * rows are contiguous, gathers where they are not (scalar packing cost as much as the kernels
+ * at N = 80). With transA and few column slivers, A is read in place. Leftover rows use 4- and
+ * 1-row kernels, a right edge narrower than NR goes through a scratch tile and masked stores.
  *
  * <p>Threads: static tasks over (batch, row range, column range), as many as make the count a
  * multiple of the thread count. Each C element is computed by one thread in a fixed order
@@ -34,8 +38,10 @@ public final class CpuGemm {
     static final int NR = 2 * VL;
     /** Depth of a packed block: a KC x NR sliver of B is 16 KiB (AVX2) or 32 KiB (AVX-512). */
     static final int KC = 256;
-    /** Largest row block: an MC x KC block of packed A is 192 KiB. */
-    static final int MC_MAX = 192;
+    /** Largest row block: an MC x KC block of packed A is 384 KiB (L2 is 1-2 MiB per core). */
+    static final int MC_MAX = 384;
+    /** With transA, at most this many column slivers per task read A in place instead of packing it. */
+    private static final int IN_PLACE_A_MAX_SLIVERS = 4;
     /** Bound on the packed B of one parallel step (floats): 16 MiB. */
     private static final int B_PANEL_LIMIT = 4 << 20;
     /** Below this many multiply-adds per matrix, no packing. */
@@ -105,16 +111,22 @@ public final class CpuGemm {
                 int j0 = js0 * NR, nc = Math.min(n - j0, js * NR);
                 // Work split: (batch, row range, column range) tasks. Row ranges are whole MR-row
                 // slivers, at most about MC_MAX rows, and as many as make the task count a multiple
-                // of the thread count (static partition: equal tasks give equal work).
+                // of the thread count (static partition: equal tasks give equal work). With too few
+                // row blocks and B the larger operand, the columns are split instead: each task then
+                // reads all of A but only its own columns of B.
                 int rb = Math.max(1, (m + MC_MAX - 1) / MC_MAX);
-                while ((g * rb) % threads != 0 && rb < mSlivers) rb++;
+                boolean splitColumns = g * rb < threads && n >= m && js > 1;
+                if (!splitColumns)
+                    while ((g * rb) % threads != 0 && rb < mSlivers) rb++;
                 int cb = g * rb >= threads ? 1 : Math.min(js, (threads + g * rb - 1) / (g * rb));
                 int rowBlocks = rb, colBlocks = cb, pFirst = p0;
                 int bBatchFloats = js * NR * k;
-                // One row block per batch: each task packs its own B, which then stays in cache.
-                boolean ownB = !sharedB && rb == 1 && cb == 1;
+                // When no two tasks share a (batch, column) range, each task packs its B slivers one
+                // depth block at a time, just before use, so they come to the kernels from L1. Else B
+                // is packed once, up front, for all tasks.
+                boolean packBInline = rb == 1 && (!sharedB || g == 1);
                 float[] shared = null;
-                if (!ownB) {
+                if (!packBInline) {
                     int bBatches = sharedB ? 1 : g;
                     float[][] bufs = BUFFERS.get();
                     if (bufs[2].length < bBatches * bBatchFloats) bufs[2] = new float[bBatches * bBatchFloats];
@@ -122,8 +134,11 @@ public final class CpuGemm {
                     Parallel.forRange(bBatches * js, Math.max(1, 16384 / (k * NR)), (u0, u1) -> {
                         for (int u = u0; u < u1; u++) {
                             int q = u / js, t = u % js;
-                            packBSliver(transB, b, (int) (bOffset + (pFirst + q) * strideB), ldb, k,
-                                    j0 + t * NR, Math.min(NR, nc - t * NR), bp, q * bBatchFloats, js, t);
+                            int src = (int) (bOffset + (pFirst + q) * strideB), cols = Math.min(NR, nc - t * NR);
+                            for (int pc = 0; pc < k; pc += KC) {
+                                int kc = Math.min(KC, k - pc);
+                                packB(transB, b, src, ldb, pc, kc, j0 + t * NR, cols, bp, q * bBatchFloats + pc * js * NR + t * kc * NR);
+                            }
                         }
                     });
                 }
@@ -136,19 +151,11 @@ public final class CpuGemm {
                         int mRows = Math.min(m, (int) ((long) mSlivers * (r + 1) / rowBlocks) * MR) - i0;
                         int s0 = (int) ((long) js * cbi / colBlocks), s1 = (int) ((long) js * (cbi + 1) / colBlocks);
                         int p = pFirst + q;
-                        float[] bp = sharedBp;
-                        int bBase = sharedB ? 0 : q * bBatchFloats;
-                        if (ownB) {
-                            float[][] bufs = BUFFERS.get();
-                            if (bufs[3].length < bBatchFloats) bufs[3] = new float[bBatchFloats];
-                            bp = bufs[3];
-                            bBase = 0;
-                            for (int t = 0; t < js; t++)
-                                packBSliver(transB, b, (int) (bOffset + p * strideB), ldb, k, j0 + t * NR,
-                                        Math.min(NR, nc - t * NR), bp, 0, js, t);
-                        }
+                        BPanel panel = packBInline
+                                ? new BPanel(null, 0, transB, b, (int) (bOffset + p * strideB), ldb)
+                                : new BPanel(sharedBp, sharedB ? 0 : q * bBatchFloats, transB, b, 0, 0);
                         computeBlock(transA, k, alpha, a, (int) (aOffset + p * strideA), lda, i0, mRows,
-                                bp, bBase, js, j0, s0, s1, nc, beta, c, (int) (cOffset + p * strideC), ldc);
+                                panel, js, j0, s0, s1, nc, beta, c, (int) (cOffset + p * strideC), ldc);
                     }
                 });
             }
@@ -156,15 +163,23 @@ public final class CpuGemm {
     }
 
     /**
+     * Where a task's B slivers come from: the panel {@code packed} (from {@code base}, laid out as
+     * {@link #packB} describes), or, when {@code packed} is null, op(B) itself ({@code b} from
+     * {@code src}, row stride ldb), packed one depth block at a time by the task.
+     */
+    private record BPanel(float[] packed, int base, boolean transB, float[] b, int src, int ldb) {}
+
+    /**
      * One task: rows [i0, i0+mRows) of C, column slivers [s0, s1) of the packed chunk that starts
      * at column j0 (nc columns wide, js slivers), over all of k.
      */
     private static void computeBlock(boolean transA, int k, float alpha, float[] a, int aBase, int lda, int i0, int mRows,
-                                     float[] bp, int bBase, int js, int j0, int s0, int s1, int nc,
+                                     BPanel panel, int js, int j0, int s0, int s1, int nc,
                                      float beta, float[] c, int cBase, int ldc) {
         float[][] bufs = BUFFERS.get();
         int needA = (mRows + MR - 1) / MR * MR * Math.min(KC, k);
         if (bufs[0].length < needA) bufs[0] = new float[Math.max(needA, MC_MAX * KC)];
+        if (panel.packed() == null && bufs[3].length < KC * NR) bufs[3] = new float[KC * NR];
         float[] ap = bufs[0], tmp = bufs[1];
         int full = mRows / MR, rest = mRows - full * MR;
         for (int pc = 0; pc < k; pc += KC) {
@@ -173,41 +188,72 @@ public final class CpuGemm {
             // NaN in C must not leak). Later blocks: C += alpha*acc.
             boolean overwrite = pc == 0 && beta == 0f;
             float be = pc == 0 ? beta : 1f;
-            packA(transA, a, aBase, lda, i0, mRows, pc, kc, ap);
-            int blockBase = bBase + pc * js * NR;
+            // Slivers of A: with transA the MR rows of a depth step are contiguous in A itself. When
+            // each sliver meets only a few B slivers, packing it costs more than it saves, so whole
+            // slivers are read in place (step lda) and only a partial last one is packed (measured
+            // at N = 80, 3 slivers: about 10 % faster; at 8 slivers packing is faster).
+            boolean inPlace = transA && s1 - s0 <= IN_PLACE_A_MAX_SLIVERS;
+            float[] as = inPlace ? a : ap;
+            int aFirst = inPlace ? aBase + pc * lda + i0 : 0, aStep = inPlace ? lda : MR, sliverStep = inPlace ? MR : MR * kc;
+            int restBase = inPlace ? 0 : full * MR * kc;
+            if (!inPlace) packA(transA, a, aBase, lda, i0, mRows, pc, kc, ap);
+            else if (rest > 0) packA(true, a, aBase, lda, i0 + full * MR, rest, pc, kc, ap);
             for (int t = s0; t < s1; t++) {
-                int bi = blockBase + t * kc * NR;
                 int cj = cBase + j0 + t * NR;
                 int cols = Math.min(NR, nc - t * NR);
+                float[] bp = panel.packed();
+                int bi = panel.base() + pc * js * NR + t * kc * NR;
+                if (bp == null) {
+                    bp = bufs[3];
+                    bi = 0;
+                    packB(panel.transB(), panel.b(), panel.src(), panel.ldb(), pc, kc, j0 + t * NR, cols, bp, 0);
+                }
                 if (cols == NR) {
                     for (int s = 0; s < full; s++)
-                        kernel(kc, ap, s * MR * kc, bp, bi, c, cj + (i0 + s * MR) * ldc, ldc, alpha, be, overwrite);
+                        kernel(kc, as, aFirst + s * sliverStep, aStep, bp, bi, c, cj + (i0 + s * MR) * ldc, ldc, alpha, be, overwrite);
                     // leftover rows: 4-row then 1-row kernels over the same packed sliver
-                    int ai = full * MR * kc, ci = cj + (i0 + full * MR) * ldc, i = 0;
+                    int ci = cj + (i0 + full * MR) * ldc, i = 0;
                     if (MR > 4)
                         for (; i + 4 <= rest; i += 4)
-                            kernel4x2(kc, ap, ai + i, bp, bi, c, ci + i * ldc, ldc, alpha, be, overwrite);
+                            kernel4x2(kc, ap, restBase + i, MR, bp, bi, c, ci + i * ldc, ldc, alpha, be, overwrite);
                     for (; i < rest; i++)
-                        kernel1x2(kc, ap, ai + i, bp, bi, c, ci + i * ldc, ldc, alpha, be, overwrite);
+                        kernel1x2(kc, ap, restBase + i, MR, bp, bi, c, ci + i * ldc, ldc, alpha, be, overwrite);
                 } else {
                     // right edge: full tiles (one vector wide when that suffices) into a scratch
                     // tile, then the valid part into C
                     for (int s = 0; s * MR < mRows; s++) {
+                        float[] src = s < full ? as : ap;
+                        int ai = s < full ? aFirst + s * sliverStep : restBase, step = s < full ? aStep : MR;
                         if (cols <= VL) {
-                            if (MR == 12) kernel12x1(kc, ap, s * MR * kc, bp, bi, tmp, 0, NR);
-                            else kernel6x1(kc, ap, s * MR * kc, bp, bi, tmp, 0, NR);
+                            if (MR == 12) kernel12x1(kc, src, ai, step, bp, bi, tmp, 0, NR);
+                            else kernel6x1(kc, src, ai, step, bp, bi, tmp, 0, NR);
                         } else {
-                            kernel(kc, ap, s * MR * kc, bp, bi, tmp, 0, NR, 1f, 0f, true);
+                            kernel(kc, src, ai, step, bp, bi, tmp, 0, NR, 1f, 0f, true);
                         }
-                        int rows = Math.min(MR, mRows - s * MR);
-                        for (int i = 0; i < rows; i++) {
-                            int co = cj + (i0 + s * MR + i) * ldc;
-                            for (int j = 0; j < cols; j++)
-                                c[co + j] = overwrite ? tmp[i * NR + j] * alpha
-                                        : Math.fma(tmp[i * NR + j], alpha, c[co + j] * be);
-                        }
+                        writeEdge(tmp, Math.min(MR, mRows - s * MR), cols, c, cj + (i0 + s * MR) * ldc, ldc,
+                                alpha, be, overwrite);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Combines the first {@code rows} x {@code cols} of the scratch tile {@code tmp} (row stride NR)
+     * into C as the micro-kernels do. Whole-vector loads of {@code tmp} (scalar loads of a vector
+     * just stored stall store forwarding: this loop was a third of the time at N = 80) and masked
+     * stores into C, so nothing right of the edge is touched.
+     */
+    private static void writeEdge(float[] tmp, int rows, int cols, float[] c, int ci, int ldc,
+                                  float alpha, float beta, boolean overwrite) {
+        FloatVector av = FloatVector.broadcast(S, alpha), bv = FloatVector.broadcast(S, beta);
+        for (int j = 0; j < cols; j += VL) {
+            VectorMask<Float> mask = S.indexInRange(j, cols);
+            for (int i = 0; i < rows; i++) {
+                int co = ci + i * ldc + j;
+                FloatVector t = FloatVector.fromArray(S, tmp, i * NR + j);
+                if (overwrite) t.mul(av).intoArray(c, co, mask);
+                else t.fma(av, FloatVector.fromArray(S, c, co, mask).mul(bv)).intoArray(c, co, mask);
             }
         }
     }
@@ -217,15 +263,15 @@ public final class CpuGemm {
      * slivers (A: MR floats per depth step, B: NR), combined into C as {@code C = alpha*acc} when
      * {@code overwrite}, else {@code C = alpha*acc + beta*C}.
      */
-    private static void kernel(int kc, float[] a, int ai, float[] b, int bi,
+    private static void kernel(int kc, float[] a, int ai, int aStride, float[] b, int bi,
                                float[] c, int ci, int ldc, float alpha, float beta, boolean overwrite) {
-        if (MR == 12) kernel12x2(kc, a, ai, b, bi, c, ci, ldc, alpha, beta, overwrite);
-        else if (MR == 6) kernel6x2(kc, a, ai, b, bi, c, ci, ldc, alpha, beta, overwrite);
-        else kernel4x2(kc, a, ai, b, bi, c, ci, ldc, alpha, beta, overwrite);
+        if (MR == 12) kernel12x2(kc, a, ai, aStride, b, bi, c, ci, ldc, alpha, beta, overwrite);
+        else if (MR == 6) kernel6x2(kc, a, ai, aStride, b, bi, c, ci, ldc, alpha, beta, overwrite);
+        else kernel4x2(kc, a, ai, aStride, b, bi, c, ci, ldc, alpha, beta, overwrite);
     }
 
     /** 12 rows x NR columns; see {@link #kernel}. */
-    private static void kernel12x2(int kc, float[] a, int ai, float[] b, int bi,
+    private static void kernel12x2(int kc, float[] a, int ai, int aStride, float[] b, int bi,
                                    float[] c, int ci, int ldc, float alpha, float beta, boolean overwrite) {
         FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
         FloatVector c010 = FloatVector.zero(S), c011 = FloatVector.zero(S);
@@ -244,7 +290,7 @@ public final class CpuGemm {
         for (int r = 0, o = ci; r < 12; r++, o += ldc) touch += c[o] + c[o + VL] + c[o + NR - 1];
         if (touch == SENTINEL) sink++;
         for (int p = 0; p < kc; p++) {
-            int bo = bi + p * NR, ao = ai + p * MR;
+            int bo = bi + p * NR, ao = ai + p * aStride;
             FloatVector b0 = FloatVector.fromArray(S, b, bo), b1 = FloatVector.fromArray(S, b, bo + VL);
             FloatVector a00 = FloatVector.broadcast(S, a[ao + 0]);
             FloatVector a01 = FloatVector.broadcast(S, a[ao + 1]);
@@ -352,7 +398,7 @@ public final class CpuGemm {
     }
 
     /** 6 rows x NR columns; see {@link #kernel}. */
-    private static void kernel6x2(int kc, float[] a, int ai, float[] b, int bi,
+    private static void kernel6x2(int kc, float[] a, int ai, int aStride, float[] b, int bi,
                                    float[] c, int ci, int ldc, float alpha, float beta, boolean overwrite) {
         FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
         FloatVector c010 = FloatVector.zero(S), c011 = FloatVector.zero(S);
@@ -365,7 +411,7 @@ public final class CpuGemm {
         for (int r = 0, o = ci; r < 6; r++, o += ldc) touch += c[o] + c[o + VL] + c[o + NR - 1];
         if (touch == SENTINEL) sink++;
         for (int p = 0; p < kc; p++) {
-            int bo = bi + p * NR, ao = ai + p * MR;
+            int bo = bi + p * NR, ao = ai + p * aStride;
             FloatVector b0 = FloatVector.fromArray(S, b, bo), b1 = FloatVector.fromArray(S, b, bo + VL);
             FloatVector a00 = FloatVector.broadcast(S, a[ao + 0]);
             FloatVector a01 = FloatVector.broadcast(S, a[ao + 1]);
@@ -425,7 +471,7 @@ public final class CpuGemm {
     }
 
     /** 4 rows x NR columns; see {@link #kernel}. */
-    private static void kernel4x2(int kc, float[] a, int ai, float[] b, int bi,
+    private static void kernel4x2(int kc, float[] a, int ai, int aStride, float[] b, int bi,
                                    float[] c, int ci, int ldc, float alpha, float beta, boolean overwrite) {
         FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
         FloatVector c010 = FloatVector.zero(S), c011 = FloatVector.zero(S);
@@ -436,7 +482,7 @@ public final class CpuGemm {
         for (int r = 0, o = ci; r < 4; r++, o += ldc) touch += c[o] + c[o + VL] + c[o + NR - 1];
         if (touch == SENTINEL) sink++;
         for (int p = 0; p < kc; p++) {
-            int bo = bi + p * NR, ao = ai + p * MR;
+            int bo = bi + p * NR, ao = ai + p * aStride;
             FloatVector b0 = FloatVector.fromArray(S, b, bo), b1 = FloatVector.fromArray(S, b, bo + VL);
             FloatVector a00 = FloatVector.broadcast(S, a[ao + 0]);
             FloatVector a01 = FloatVector.broadcast(S, a[ao + 1]);
@@ -480,11 +526,11 @@ public final class CpuGemm {
     }
 
     /** 1 rows x NR columns; see {@link #kernel}. */
-    private static void kernel1x2(int kc, float[] a, int ai, float[] b, int bi,
+    private static void kernel1x2(int kc, float[] a, int ai, int aStride, float[] b, int bi,
                                    float[] c, int ci, int ldc, float alpha, float beta, boolean overwrite) {
         FloatVector c000 = FloatVector.zero(S), c001 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
-            int bo = bi + p * NR, ao = ai + p * MR;
+            int bo = bi + p * NR, ao = ai + p * aStride;
             FloatVector b0 = FloatVector.fromArray(S, b, bo), b1 = FloatVector.fromArray(S, b, bo + VL);
             FloatVector a00 = FloatVector.broadcast(S, a[ao + 0]);
             c000 = b0.fma(a00, c000); c001 = b1.fma(a00, c001);
@@ -505,7 +551,7 @@ public final class CpuGemm {
 
 
     /** 12 rows x one vector of columns, for a right edge of at most VL columns; written to {@code c} with row stride ldc. */
-    private static void kernel12x1(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc) {
+    private static void kernel12x1(int kc, float[] a, int ai, int aStride, float[] b, int bi, float[] c, int ci, int ldc) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c02 = FloatVector.zero(S);
@@ -519,7 +565,7 @@ public final class CpuGemm {
         FloatVector c10 = FloatVector.zero(S);
         FloatVector c11 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
-            int ao = ai + p * MR;
+            int ao = ai + p * aStride;
             FloatVector b0 = FloatVector.fromArray(S, b, bi + p * NR);
             c00 = b0.fma(FloatVector.broadcast(S, a[ao + 0]), c00);
             c01 = b0.fma(FloatVector.broadcast(S, a[ao + 1]), c01);
@@ -549,7 +595,7 @@ public final class CpuGemm {
     }
 
     /** 6 rows x one vector of columns, for a right edge of at most VL columns; written to {@code c} with row stride ldc. */
-    private static void kernel6x1(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc) {
+    private static void kernel6x1(int kc, float[] a, int ai, int aStride, float[] b, int bi, float[] c, int ci, int ldc) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c02 = FloatVector.zero(S);
@@ -557,7 +603,7 @@ public final class CpuGemm {
         FloatVector c04 = FloatVector.zero(S);
         FloatVector c05 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
-            int ao = ai + p * MR;
+            int ao = ai + p * aStride;
             FloatVector b0 = FloatVector.fromArray(S, b, bi + p * NR);
             c00 = b0.fma(FloatVector.broadcast(S, a[ao + 0]), c00);
             c01 = b0.fma(FloatVector.broadcast(S, a[ao + 1]), c01);
@@ -580,61 +626,61 @@ public final class CpuGemm {
     /**
      * Packs rows [i0, i0+rows) and depth [pc, pc+kc) of op(A) into MR-row slivers: element (i, p)
      * of sliver s goes to {@code ap[s*MR*kc + p*MR + i]}; rows past the end are left as they are.
+     * One vector per depth step and VL rows: a masked load when the rows are contiguous (transA),
+     * else a gather down the column. Scalar packing cost as much as the micro-kernels when N is a
+     * few slivers wide (N = 80: a third of the time).
      */
     private static void packA(boolean transA, float[] a, int base, int lda, int i0, int rows, int pc, int kc, float[] ap) {
+        int[] fullOffsets = transA ? null : strideOffsets(lda, MR, MR + VL);
         for (int s = 0; s * MR < rows; s++) {
             int dst = s * MR * kc;
             int r = Math.min(MR, rows - s * MR);
             int ii = i0 + s * MR;
-            if (!transA) {
-                for (int i = 0; i < r; i++) {
-                    int src = base + (ii + i) * lda + pc;
-                    for (int p = 0; p < kc; p++) ap[dst + p * MR + i] = a[src + p];
-                }
-            } else {
-                for (int p = 0; p < kc; p++) {
-                    int src = base + (pc + p) * lda + ii;
-                    int d = dst + p * MR;
-                    for (int i = 0; i < r; i++) ap[d + i] = a[src + i];
+            int[] offsets = transA || r == MR ? fullOffsets : strideOffsets(lda, r, MR + VL);
+            for (int q = 0; q < r; q += VL) {
+                VectorMask<Float> live = S.indexInRange(q, r);
+                if (transA) {
+                    for (int p = 0, src = base + pc * lda + ii + q; p < kc; p++, src += lda)
+                        FloatVector.fromArray(S, a, src, live).intoArray(ap, dst + p * MR + q, live);
+                } else {
+                    for (int p = 0, src = base + ii * lda + pc; p < kc; p++)
+                        FloatVector.fromArray(S, a, src + p, offsets, q, live).intoArray(ap, dst + p * MR + q, live);
                 }
             }
         }
     }
 
     /**
-     * Packs column sliver t (columns [j, j+cols) of op(B)) over all of k: for the depth block starting
-     * at pc (kc deep), element (p, jj) goes to {@code bp[base + pc*js*NR + t*kc*NR + p*NR + jj]};
-     * columns past the end are zero.
+     * Gather offsets {@code i * ld} for the first {@code valid} of {@code length} lanes, then 0: a
+     * masked gather still bounds-checks its inactive lanes, so they point at the first row.
      */
-    private static void packBSliver(boolean transB, float[] b, int bBase, int ldb, int k, int j, int cols,
-                                    float[] bp, int base, int js, int t) {
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
-            int dst = base + pc * js * NR + t * kc * NR;
-            if (!transB) {
-                if (cols == NR) {
-                    for (int p = 0; p < kc; p++) {
-                        int src = bBase + (pc + p) * ldb + j;
-                        FloatVector.fromArray(S, b, src).intoArray(bp, dst + p * NR);
-                        FloatVector.fromArray(S, b, src + VL).intoArray(bp, dst + p * NR + VL);
-                    }
-                } else {
-                    for (int p = 0; p < kc; p++) {
-                        int src = bBase + (pc + p) * ldb + j;
-                        int d = dst + p * NR;
-                        for (int jj = 0; jj < cols; jj++) bp[d + jj] = b[src + jj];
-                        for (int jj = cols; jj < NR; jj++) bp[d + jj] = 0f;
-                    }
-                }
-            } else {
-                for (int jj = 0; jj < cols; jj++) {
-                    int src = bBase + (j + jj) * ldb + pc;
-                    for (int p = 0; p < kc; p++) bp[dst + p * NR + jj] = b[src + p];
-                }
-                if (cols < NR) {
-                    for (int p = 0; p < kc; p++)
-                        for (int jj = cols; jj < NR; jj++) bp[dst + p * NR + jj] = 0f;
-                }
+    private static int[] strideOffsets(int ld, int valid, int length) {
+        int[] offsets = new int[length];
+        for (int i = 0; i < valid; i++) offsets[i] = i * ld;
+        return offsets;
+    }
+
+    /**
+     * Packs columns [j, j+cols) (cols <= NR) and depth [pc, pc+kc) of op(B) into one sliver:
+     * element (p, jj) goes to {@code bp[dst + p*NR + jj]}, columns past {@code cols} are zero. In the
+     * up-front panel, the sliver of column block t and the depth block at pc starts at
+     * {@code pc*js*NR + t*kc*NR}. Vector copies when op(B) rows are contiguous (masked at the
+     * edge), else a gather down each of the NR columns.
+     */
+    private static void packB(boolean transB, float[] b, int bBase, int ldb, int pc, int kc, int j, int cols,
+                              float[] bp, int dst) {
+        VectorMask<Float> m0 = S.indexInRange(0, cols), m1 = S.indexInRange(VL, cols);
+        if (!transB) {
+            // masked loads read only the valid columns and give zeros past the edge
+            for (int p = 0, src = bBase + pc * ldb + j; p < kc; p++, src += ldb) {
+                FloatVector.fromArray(S, b, src, m0).intoArray(bp, dst + p * NR);
+                FloatVector.fromArray(S, b, src + VL, m1).intoArray(bp, dst + p * NR + VL);
+            }
+        } else {
+            int[] offsets = strideOffsets(ldb, cols, NR);
+            for (int p = 0, src = bBase + j * ldb + pc; p < kc; p++) {
+                FloatVector.fromArray(S, b, src + p, offsets, 0, m0).intoArray(bp, dst + p * NR);
+                FloatVector.fromArray(S, b, src + p, offsets, VL, m1).intoArray(bp, dst + p * NR + VL);
             }
         }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.Arrays;
+import java.util.Random;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -179,6 +180,38 @@ class CpuGemmTest {
             for (int i = 0; i < r1.length; i++)
                 assertEquals(Float.floatToRawIntBits(r1[i]), Float.floatToRawIntBits(r2[i]), "element " + i);
         }
+    }
+
+    /**
+     * The work split (rows or columns), B packed up front or per task, and A packed or read in
+     * place all change with the shape; each C element must still come out bit for bit the same.
+     * A product is compared with the same product widened by extra columns of B (80 columns: A in
+     * place with transA, columns split; 400: A packed) and by extra rows of A (rows split).
+     */
+    @Test
+    void resultsDoNotDependOnTheBlockingPath() {
+        int m = 200, k = 600, n = 80, wideN = 400, tallM = 1000;
+        Random rnd = new Random(5);
+        float[] a = new float[tallM * k], b = new float[k * wideN];
+        for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextGaussian();
+        for (int i = 0; i < b.length; i++) b[i] = (float) rnd.nextGaussian();
+        for (boolean ta : TF)
+            for (boolean tb : TF) {
+                // op(A) rows 0..m-1 of a tallM x k matrix; op(B) columns 0..n-1 of a k x wideN matrix
+                int lda = ta ? tallM : k, ldb = tb ? k : wideN;
+                float[] narrow = new float[m * n], wide = new float[m * wideN], tall = new float[tallM * n];
+                CpuGemm.sgemm(ta, tb, 1, m, n, k, 1f, a, 0, lda, 0, b, 0, ldb, 0, 0f, narrow, 0, n, 0);
+                CpuGemm.sgemm(ta, tb, 1, m, wideN, k, 1f, a, 0, lda, 0, b, 0, ldb, 0, 0f, wide, 0, wideN, 0);
+                CpuGemm.sgemm(ta, tb, 1, tallM, n, k, 1f, a, 0, lda, 0, b, 0, ldb, 0, 0f, tall, 0, n, 0);
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++) {
+                        int want = Float.floatToRawIntBits(narrow[i * n + j]);
+                        assertEquals(want, Float.floatToRawIntBits(wide[i * wideN + j]),
+                                "ta=" + ta + " tb=" + tb + " C[" + i + "][" + j + "] with " + wideN + " columns");
+                        assertEquals(want, Float.floatToRawIntBits(tall[i * n + j]),
+                                "ta=" + ta + " tb=" + tb + " C[" + i + "][" + j + "] with " + tallM + " rows");
+                    }
+            }
     }
 
     @Test
