@@ -5,6 +5,9 @@
 //                operands strided (stride 0 broadcasts), read as floats; comparisons give 0/1
 //   where:       out[idx] = C[idx . sc] != 0 ? A[idx . sa] : B[idx . sb]
 //   copyStrided: D[idx . sd] = convert(S[idx . ss]); float to int truncates toward zero, nonzero to BOOL is 1
+//   bias_activation:      y[r, j] = act(h), h = x[r, j] + bias[j], act one of RELU, SILU, GELU, TANH, SIGMOID
+//   bias_activation_grad: gx[r, j] = gy[r, j] act'(h), with act' as the unfused ops take it: STEP, SILU_GRAD,
+//                         GELU_GRAD of h, 1 - t^2 from t = tanh(h), s (1 - s) from s = sigmoid(h)
 // The math is the CPU backend's scalar definitions (CpuBackend.scalarUnary / scalarBinary).
 #include "attune.cuh"
 
@@ -59,6 +62,27 @@ __device__ __forceinline__ float unaryOp(int op, float a, float b, float v) {
 extern "C" __global__ void attune_unary(int op, float a, float b, const float* __restrict__ x, float* __restrict__ y, int n) {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i < n) y[i] = unaryOp(op, a, b, x[i]);
+}
+
+extern "C" __global__ void attune_bias_activation(int act, const float* __restrict__ x, const float* __restrict__ bias,
+                                                  float* __restrict__ y, int n, int cols) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) y[i] = unaryOp(act, 0.f, 0.f, x[i] + bias[i % cols]);
+}
+
+extern "C" __global__ void attune_bias_activation_grad(int act, const float* __restrict__ x, const float* __restrict__ bias,
+                                                       const float* __restrict__ gy, float* __restrict__ gx, int n, int cols) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    float h = x[i] + bias[i % cols], d;
+    switch (act) {
+        case TANH: { float t = tanhf(h); d = 1.f - t * t; break; }
+        case SIGMOID: { float s = sigmoidf(h); d = s * (1.f - s); break; }
+        case RELU: d = unaryOp(STEP, 0.f, 0.f, h); break;
+        case SILU: d = unaryOp(SILU_GRAD, 0.f, 0.f, h); break;
+        default: d = unaryOp(GELU_GRAD, 0.f, 0.f, h); break;
+    }
+    gx[i] = gy[i] * d;
 }
 
 __device__ __forceinline__ float binaryOp(int op, float x, float y) {

@@ -54,6 +54,22 @@ public interface Backend {
     void where(int[] shape, Storage cond, int cOffset, int[] cStrides, Storage a, int aOffset, int[] aStrides,
                Storage b, int bOffset, int[] bStrides, Storage out, int outOffset);
 
+    /**
+     * Bias and activation in one pass over a dense (rows, cols) x from offset 0:
+     * {@code out[r, j] = act(x[r, j] + bias[j])}, act one of RELU, SILU, GELU, TANH, SIGMOID (what
+     * a Linear layer's output meets). One read of x and one write of out, where {@code add} then
+     * the activation would write and read an intermediate tensor.
+     */
+    void biasActivation(UnaryOp act, Storage x, Storage bias, int rows, int cols, Storage out);
+
+    /**
+     * The backward of {@link #biasActivation}: {@code gx = gy act'(x + bias)} from the forward
+     * input (nothing else is kept), and, when gBias is not null, {@code gBias[j] = sum_r gx[r, j]}
+     * in an order that does not depend on the thread count.
+     */
+    void biasActivationBackward(UnaryOp act, Storage x, Storage bias, Storage gy, int rows, int cols,
+                                Storage gx, Storage gBias);
+
     // ---- reductions -------------------------------------------------------------------------
 
     /** {@code out[o, i] = op over j of x[o, j, i]} for the (outer, n, inner) layout. */

@@ -1,5 +1,6 @@
 package dev.attune.nn;
 
+import dev.attune.kernels.UnaryOp;
 import dev.attune.tensor.F;
 import dev.attune.tensor.Tensor;
 import java.util.function.UnaryOperator;
@@ -13,19 +14,21 @@ public final class Activation extends Module {
     private final String name;
     private final String repr;
     private final UnaryOperator<Tensor> fn;
+    private final UnaryOp op;
 
-    private Activation(String name, String repr, UnaryOperator<Tensor> fn) {
+    private Activation(String name, String repr, UnaryOperator<Tensor> fn, UnaryOp op) {
         this.name = name;
         this.repr = repr;
         this.fn = fn;
+        this.op = op;
     }
 
-    public static Activation relu() { return new Activation("ReLU", "", Tensor::relu); }
-    public static Activation silu() { return new Activation("SiLU", "", Tensor::silu); }
-    public static Activation tanh() { return new Activation("Tanh", "", Tensor::tanh); }
-    public static Activation sigmoid() { return new Activation("Sigmoid", "", Tensor::sigmoid); }
-    public static Activation gelu() { return new Activation("GELU", "approximate='none'", Tensor::gelu); }
-    public static Activation glu(int dim) { return new Activation("GLU", "dim=" + dim, x -> F.glu(x, dim)); }
+    public static Activation relu() { return new Activation("ReLU", "", Tensor::relu, UnaryOp.RELU); }
+    public static Activation silu() { return new Activation("SiLU", "", Tensor::silu, UnaryOp.SILU); }
+    public static Activation tanh() { return new Activation("Tanh", "", Tensor::tanh, UnaryOp.TANH); }
+    public static Activation sigmoid() { return new Activation("Sigmoid", "", Tensor::sigmoid, UnaryOp.SIGMOID); }
+    public static Activation gelu() { return new Activation("GELU", "approximate='none'", Tensor::gelu, UnaryOp.GELU); }
+    public static Activation glu(int dim) { return new Activation("GLU", "dim=" + dim, x -> F.glu(x, dim), null); }
 
     /** By PyTorch's lower-case name: relu, silu/swish, tanh, sigmoid, gelu. */
     public static Activation byName(String name) {
@@ -41,6 +44,14 @@ public final class Activation extends Module {
 
     public Tensor forward(Tensor x) {
         return traced(fn.apply(x), x);
+    }
+
+    /**
+     * The elementwise map this layer applies, which {@link Linear#forward(Tensor, Activation)} can
+     * fuse with the bias; null for GLU (it halves its input).
+     */
+    public UnaryOp elementwiseOp() {
+        return op;
     }
 
     /** The PyTorch class name this layer prints as. */

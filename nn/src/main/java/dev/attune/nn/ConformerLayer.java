@@ -42,8 +42,7 @@ public final class ConformerLayer extends Module {
             Activation act = Activation.silu();
             Dropout d1 = new Dropout(dropout, g), d2 = new Dropout(dropout, g);
             sequential.add(norm, norm::forward);
-            sequential.add(up, up::forward);
-            sequential.add(act, act::forward);
+            sequential.addLinearActivation(up, act);
             sequential.add(d1, d1::forward);
             sequential.add(down, down::forward);
             sequential.add(d2, d2::forward);

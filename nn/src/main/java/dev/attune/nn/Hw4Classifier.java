@@ -36,14 +36,13 @@ public final class Hw4Classifier extends Module {
         this.pooling = config.pooling() == Hw4Config.Pooling.ATTENTION ? child("pooling", new SelfAttentionPooling(d, g)) : null;
         this.predLayer = child("pred_layer", new Sequential());
         Linear hidden = new Linear(d, d, g);
-        predLayer.add(hidden, hidden::forward);
         if (config.head() == Hw4Config.Head.LINEAR) {
-            Activation relu = Activation.relu();
             Linear out = new Linear(d, config.nSpeakers(), g);
-            predLayer.add(relu, relu::forward);
+            predLayer.addLinearActivation(hidden, Activation.relu());
             predLayer.add(out, out::forward);
             this.amSoftmax = null;
         } else {
+            predLayer.add(hidden, hidden::forward);
             this.amSoftmax = child("am_softmax", new AmSoftmax(d, config.nSpeakers(), config.amScale(), config.amMargin(), g));
         }
     }

@@ -1,5 +1,6 @@
 package dev.attune.nn;
 
+import dev.attune.kernels.UnaryOp;
 import dev.attune.tensor.F;
 import dev.attune.tensor.Generator;
 import dev.attune.tensor.Init;
@@ -28,6 +29,18 @@ public final class Linear extends Module {
 
     public Tensor forward(Tensor x) {
         return traced(F.linear(x, weight.value(), bias == null ? null : bias.value()), x);
+    }
+
+    /**
+     * {@code activation(x W^T + b)}, the bias and an elementwise activation fused into one pass
+     * ({@code F.linear} with the activation's op): the same values as the two layers in turn, to
+     * float rounding. GLU, or a forward being traced (so that each layer's own output is seen),
+     * runs them one after the other.
+     */
+    public Tensor forward(Tensor x, Activation activation) {
+        UnaryOp op = activation.elementwiseOp();
+        if (op == null || tracing()) return activation.forward(forward(x));
+        return F.linear(x, weight.value(), bias == null ? null : bias.value(), op);
     }
 
     public Parameter weight() {

@@ -27,6 +27,6 @@ public final class PositionwiseFeedForward extends Module {
             throw new IllegalArgumentException("PositionwiseFeedForward: input must be (..., " + dModel + "), got shape "
                     + java.util.Arrays.toString(x.shape()));
         }
-        return traced(w2.forward(dropout.forward(activation.forward(w1.forward(x)))), x);
+        return traced(w2.forward(dropout.forward(w1.forward(x, activation))), x);
     }
 }

@@ -21,6 +21,16 @@ public final class Sequential extends Module {
         return module;
     }
 
+    /**
+     * Appends a Linear and the activation after it as two children (named as two PyTorch layers)
+     * computed in one step, {@link Linear#forward(Tensor, Activation)}, which fuses the bias and an
+     * elementwise activation.
+     */
+    public void addLinearActivation(Linear linear, Activation activation) {
+        add(linear, x -> linear.forward(x, activation));
+        add(activation, x -> x);
+    }
+
     /** Appends a child that is only iterated over, never called by {@link #forward} (ModuleList use). */
     public <M extends Module> M add(M module) {
         return add(module, x -> {

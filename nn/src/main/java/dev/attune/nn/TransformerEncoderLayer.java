@@ -85,7 +85,7 @@ public final class TransformerEncoderLayer extends Module {
     }
 
     private Tensor feedForwardBlock(Tensor x) {
-        return dropout2.forward(linear2.forward(dropout.forward(activation.forward(linear1.forward(x)))));
+        return dropout2.forward(linear2.forward(dropout.forward(linear1.forward(x, activation))));
     }
 
     public MultiheadAttention selfAttn() {

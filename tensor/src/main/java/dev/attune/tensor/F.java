@@ -3,7 +3,11 @@ package dev.attune.tensor;
 import dev.attune.kernels.Backend;
 import dev.attune.kernels.DType;
 import dev.attune.kernels.Storage;
+import dev.attune.kernels.UnaryOp;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * Neural-network functions over tensors, named and shaped as in {@code torch.nn.functional}.
@@ -53,6 +57,53 @@ public final class F {
     }
 
     // ---- linear layers -------------------------------------------------------------------------------
+
+    /** The activations {@link #biasActivation} fuses: the elementwise ones a Linear layer's output meets. */
+    public static final Set<UnaryOp> FUSABLE_ACTIVATIONS =
+            Collections.unmodifiableSet(EnumSet.of(UnaryOp.RELU, UnaryOp.SILU, UnaryOp.GELU, UnaryOp.TANH, UnaryOp.SIGMOID));
+
+    /**
+     * {@code y = act(x + bias)}, bias (C) broadcast over the last dim of x (..., C), in one pass
+     * (Backend.biasActivation): the values of {@code x.add(bias)} followed by the activation, to an
+     * ulp (the CPU takes each row's last few columns through the scalar form of the activation),
+     * without the intermediate tensor. Backward:
+     * {@code gx = gy act'(x + bias)}, {@code gbias = sum over rows of gx}; only x and bias are kept.
+     * act is one of {@link #FUSABLE_ACTIVATIONS}.
+     */
+    public static Tensor biasActivation(Tensor x0, Tensor bias0, UnaryOp act) {
+        if (!FUSABLE_ACTIVATIONS.contains(act)) {
+            throw new IllegalArgumentException("biasActivation: act must be one of " + FUSABLE_ACTIVATIONS + ", got " + act);
+        }
+        Tensor x = Ops.floatOperand(x0), bias = Ops.floatOperand(bias0);
+        if (x.dim() == 0 || bias.dim() != 1 || bias.size(0) != x.size(-1)) {
+            throw new IllegalArgumentException("biasActivation: bias must be 1-D of the input's last dim, got input "
+                    + Shapes.str(x.shape()) + " and bias " + Shapes.str(bias.shape()));
+        }
+        Shapes.checkDevices("biasActivation", x, bias);
+        int cols = bias.size(0), rows = cols == 0 ? 0 : x.numel() / cols;
+        Tensor c = Ops.dense(x.detach()), b = Ops.dense(bias.detach());
+        Tensor y = Tensor.empty(DType.FLOAT32, x.device(), x.shape());
+        Backend be = x.backend();
+        if (rows > 0) be.biasActivation(act, c.storage, b.storage, rows, cols, y.storage);
+        return Tensor.record("biasActivation", y, g -> {
+            Tensor gc = Ops.dense(g);
+            Tensor gx = Tensor.empty(DType.FLOAT32, g.device(), c.shape());
+            Tensor gb = bias.requiresGrad() ? Tensor.zeros(DType.FLOAT32, g.device(), cols) : null;
+            if (rows > 0) be.biasActivationBackward(act, c.storage, b.storage, gc.storage, rows, cols, gx.storage,
+                    gb == null ? null : gb.storage);
+            return new Tensor[] {gx, gb};
+        }, x, bias);
+    }
+
+    /** {@code y = act(x W^T + b)}, the bias and activation fused ({@link #biasActivation}); b may be null. */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias, UnaryOp act) {
+        if (!FUSABLE_ACTIVATIONS.contains(act)) {
+            throw new IllegalArgumentException("linear: act must be one of " + FUSABLE_ACTIVATIONS + ", got " + act);
+        }
+        if (bias == null) return Ops.unary(act, linear(x, weight, null));
+        Shapes.checkSame("linear", "bias shape", new int[] {weight.size(0)}, bias.shape());
+        return biasActivation(linear(x, weight, null), bias, act);
+    }
 
     /** {@code y = x W^T + b} with W (out, in), x (..., in). */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {

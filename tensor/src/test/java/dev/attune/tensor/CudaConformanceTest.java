@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
  *   <li>copies, fill, indexSelect/gather, where, comparisons, ARGMAX/ARGMIN, MAX/MIN, uniform and
  *       Bernoulli random numbers: exact (no arithmetic, or the same arithmetic in the same order);
  *   <li>unary maps and binary arithmetic: 2e-6 relative (CUDA's expf/logf/tanhf/powf are within
- *       2 ulp of correctly rounded; Java's within 1);
+ *       2 ulp of correctly rounded; Java's within 1); bias + activation forward too (+ 2e-6 absolute
+ *       near the activations' zeros), its backward 1e-5 (derivative maps, a column sum for the bias);
  *   <li>reductions, softmax, layer/batch norm, convolution, scatter/index adds, normal random
  *       numbers: 1e-5 relative + 1e-5 absolute (different summation order, FMA contraction);
  *   <li>FP32 GEMM: 1e-5 relative to the row's magnitude sum_q |a_iq b_qj| (rounding grows with k);
@@ -337,6 +338,22 @@ class CudaConformanceTest {
                 both(b -> b.softmaxBackward(log, yd.on(b), gy.on(b), outer, n, inner, gx.on(b)));
                 same("softmaxBackward log=" + log + " inner=" + inner, gx, size, 1e-5, 1e-4);
             }
+        }
+    }
+
+    @Test
+    void biasActivationForwardBackward() {
+        int rows = 70, cols = 37;
+        Pair x = Pair.of(rand(60, rows * cols, -4, 4)), bias = Pair.of(rand(61, cols, -1, 1));
+        Pair gy = Pair.of(rand(62, rows * cols, -1, 1));
+        for (UnaryOp act : new UnaryOp[] {UnaryOp.RELU, UnaryOp.SILU, UnaryOp.GELU, UnaryOp.TANH, UnaryOp.SIGMOID}) {
+            Pair y = Pair.zeros(DType.FLOAT32, rows * cols), gx = Pair.zeros(DType.FLOAT32, rows * cols);
+            Pair gb = Pair.zeros(DType.FLOAT32, cols);
+            both(b -> b.biasActivation(act, x.on(b), bias.on(b), rows, cols, y.on(b)));
+            same("biasActivation " + act, y, rows * cols, 2e-6, 2e-6);
+            both(b -> b.biasActivationBackward(act, x.on(b), bias.on(b), gy.on(b), rows, cols, gx.on(b), gb.on(b)));
+            same("biasActivationBackward gx " + act, gx, rows * cols, 1e-5, 1e-5);
+            same("biasActivationBackward gBias " + act, gb, cols, 1e-5, 1e-5);
         }
     }
 

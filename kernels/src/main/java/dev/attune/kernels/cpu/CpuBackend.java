@@ -157,13 +157,24 @@ public final class CpuBackend implements Backend {
         Parallel.forRange(n, GRAIN, (lo, hi) -> unaryRange(op, a, b, xs, xOffset, ys, outOffset, lo, hi));
     }
 
+    @Override
+    public void biasActivation(UnaryOp act, Storage x, Storage bias, int rows, int cols, Storage out) {
+        CpuBiasActivation.forward(act, f(x), f(bias), rows, cols, f(out));
+    }
+
+    @Override
+    public void biasActivationBackward(UnaryOp act, Storage x, Storage bias, Storage gy, int rows, int cols,
+                                       Storage gx, Storage gBias) {
+        CpuBiasActivation.backward(act, f(x), f(bias), f(gy), rows, cols, f(gx), gBias == null ? null : f(gBias));
+    }
+
     /**
      * The vector loop of op over [lo, hi), then the scalar definition on the tail. Each vector form
      * has its own loop method: one loop switching over all the forms per vector compiles, once
      * several ops are hot in one process, into a unit larger than C2 inlines, and the vector
      * operations left as calls then allocate (measured: EXP 30x slower in a mixed run).
      */
-    private static void unaryRange(UnaryOp op, float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
+    static void unaryRange(UnaryOp op, float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
         int k = switch (op) {
             case NEG, ABS, RELU, AFFINE, CLAMP, SQRT -> cheapLoop(op, a, b, x, xo, y, yo, lo, hi);
             case EXP -> expLoop(x, xo, y, yo, lo, hi);

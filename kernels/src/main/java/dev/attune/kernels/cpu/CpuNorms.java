@@ -179,8 +179,8 @@ final class CpuNorms {
         });
         if (!params) return;
         Parallel.forRange(cols, Math.max(VL, CpuBackend.GRAIN / Math.max(1, blocks)), (c0, c1) -> {
-            if (gGamma != null) sumBlocks(partial, 0, blocks, cols, gGamma, c0, c1);
-            if (gBeta != null) sumBlocks(partial, cols, blocks, cols, gBeta, c0, c1);
+            if (gGamma != null) VectorRows.sumBlocks(partial, 0, 2 * cols, blocks, gGamma, c0, c1);
+            if (gBeta != null) VectorRows.sumBlocks(partial, cols, 2 * cols, blocks, gBeta, c0, c1);
         });
     }
 
@@ -228,11 +228,6 @@ final class CpuNorms {
     }
 
     /** {@code out[c] = sum over blocks of partial[blk * 2 cols + at + c]}, in block order, for c in [c0, c1). */
-    private static void sumBlocks(float[] partial, int at, int blocks, int cols, float[] out, int c0, int c1) {
-        Arrays.fill(out, c0, c1, 0f);
-        for (int blk = 0; blk < blocks; blk++) VectorRows.accumulate(partial, blk * 2 * cols + at + c0, out, c0, c1 - c0);
-    }
-
     // ---- batch norm ---------------------------------------------------------------------------
     // x is (outer, channels, inner): channel c is outer segments of inner contiguous floats. Each
     // channel adds its segments in order o = 0, 1, ...: a segment's sum in float lanes, added in

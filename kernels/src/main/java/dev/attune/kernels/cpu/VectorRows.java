@@ -138,6 +138,15 @@ final class VectorRows {
         for (; j < n; j++) y[yOff + j] += x[xOff + j];
     }
 
+    /**
+     * {@code out[c] = sum_blk partial[blk * blockStride + at + c]} for c in [c0, c1), blocks added in
+     * order: the second half of a column sum taken as per-row-block partials.
+     */
+    static void sumBlocks(float[] partial, int at, int blockStride, int blocks, float[] out, int c0, int c1) {
+        java.util.Arrays.fill(out, c0, c1, 0f);
+        for (int blk = 0; blk < blocks; blk++) accumulate(partial, blk * blockStride + at + c0, out, c0, c1 - c0);
+    }
+
     /** {@code y[yOff + j] = x[xOff + j] + c}. */
     static void addScalar(float[] x, int xOff, float c, float[] y, int yOff, int n) {
         FloatVector vc = FloatVector.broadcast(S, c);

@@ -171,6 +171,21 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void biasActivation(UnaryOp act, Storage x, Storage bias, int rows, int cols, Storage out) {
+        launch1d("elementwise", "attune_bias_activation", (long) rows * cols, act.ordinal(), ptr(x), ptr(bias), ptr(out),
+                rows * cols, cols);
+    }
+
+    /** gx in one elementwise pass, then gBias as a column sum of gx (one thread per column, rows in order). */
+    @Override
+    public void biasActivationBackward(UnaryOp act, Storage x, Storage bias, Storage gy, int rows, int cols,
+                                       Storage gx, Storage gBias) {
+        launch1d("elementwise", "attune_bias_activation_grad", (long) rows * cols, act.ordinal(), ptr(x), ptr(bias), ptr(gy),
+                ptr(gx), rows * cols, cols);
+        if (gBias != null) reduce(ReduceOp.SUM, gx, 0, 1, rows, cols, gBias, 0);
+    }
+
+    @Override
     public void binary(BinaryOp op, int[] shape, Storage a, int aOffset, int[] aStrides,
                        Storage b, int bOffset, int[] bStrides, Storage out, int outOffset) {
         int n = numel(shape);
