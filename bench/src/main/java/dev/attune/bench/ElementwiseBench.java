@@ -1,5 +1,7 @@
 package dev.attune.bench;
 
+import dev.attune.kernels.UnaryOp;
+import dev.attune.tensor.F;
 import dev.attune.tensor.GradMode;
 import dev.attune.tensor.Tensor;
 import java.util.Map;
@@ -10,13 +12,14 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Bias + activation as the models compute it now (Linear adds its bias, then the activation module
- * runs): {@code y = act(x + b)} through Tensor ops, one pass and one fresh tensor per op, x (4096, 256)
- * (32 x 128 frames of the HW4 feed-forward hidden width), b (256). Forward without a graph, and
- * forward + backward ({@code gx = gy act'(x + b)}, {@code gb = sum_rows gx}). Memory-bound: the work is
- * x, b (and gy) read once and y (and gx, gb) written once, as a single fused pass would move them.
- * Baseline: that fused pass as a scalar Java loop on one thread, for ReLU and SiLU (GELU needs erf,
- * which only the CPU backend has; tanh has no baseline here).
+ * Bias + activation {@code y = act(x + b)}, x (4096, 256) (32 x 128 frames of the HW4 feed-forward
+ * hidden width), b (256): forward without a graph, and forward + backward
+ * ({@code gx = gy act'(x + b)}, {@code gb = sum_rows gx}). {@code fused*} is what the models run
+ * ({@code F.biasActivation}, one pass each way); {@code fwd}/{@code fwdBwd} is the unfused
+ * composition, {@code x.add(b)} then the activation, one fresh tensor per op. Memory-bound: the work
+ * is x, b (and gy) read once and y (and gx, gb) written once, as a single fused pass moves them.
+ * Baselines: the composition, and the fused pass as a scalar Java loop on one thread for ReLU and SiLU
+ * (GELU needs erf, which only the CPU backend has; tanh has no scalar baseline here).
  */
 public class ElementwiseBench {
 
@@ -27,6 +30,7 @@ public class ElementwiseBench {
         @Param({"relu", "silu", "gelu", "tanh"})
         public String act;
         int rows, cols;
+        UnaryOp op;
         Tensor x, b, gy;
 
         @Setup
@@ -35,6 +39,7 @@ public class ElementwiseBench {
             rows = d[0];
             cols = d[1];
             activation(act, Tensor.zeros(1));     // an unknown act fails here, before any measurement
+            op = UnaryOp.valueOf(act.toUpperCase(java.util.Locale.ROOT));
             x = Tensor.of(BenchData.random(1, rows * cols), rows, cols).requiresGrad(true);
             b = Tensor.of(BenchData.random(2, cols), cols).requiresGrad(true);
             gy = Tensor.of(BenchData.random(3, rows * cols), rows, cols);
@@ -98,6 +103,21 @@ public class ElementwiseBench {
     }
 
     @Benchmark
+    public Tensor fusedFwd(Chain s) {
+        try (GradMode _ = GradMode.noGrad()) {
+            return F.biasActivation(s.x, s.b, s.op);
+        }
+    }
+
+    @Benchmark
+    public Tensor fusedFwdBwd(Chain s) {
+        s.x.setGrad(null);
+        s.b.setGrad(null);
+        F.biasActivation(s.x, s.b, s.op).backward(s.gy);
+        return s.x.grad();
+    }
+
+    @Benchmark
     public float[] fwdScalar(ScalarChain s) {
         for (int r = 0; r < s.rows; r++) {
             int o = r * s.cols;
@@ -135,10 +155,11 @@ public class ElementwiseBench {
     public static Work work(String method, Map<String, String> p) {
         int[] d = BenchData.dims(p.get("shape"), 2);
         double size = (double) d[0] * d[1];
-        boolean backward = method.startsWith("fwdBwd");
+        boolean backward = method.contains("FwdBwd") || method.startsWith("fwdBwd");
         // fwd: x, b in; y out. fwd+bwd: x, b, gy in; y, gx, gb out.
         double floats = backward ? 4 * size + 2 * d[1] : 2 * size + d[1];
-        String impl = method.endsWith("Scalar") ? "fused scalar Java (1 thread)" : Work.ATTUNE;
+        String impl = method.endsWith("Scalar") ? "fused scalar Java (1 thread)"
+                : method.startsWith("fused") ? Work.ATTUNE : "unfused composition (add, then act)";
         return Work.floats("bias+" + p.get("act") + (backward ? " fwd+bwd" : " fwd"), "(" + d[0] + ", " + d[1] + ")", impl, floats);
     }
 }
