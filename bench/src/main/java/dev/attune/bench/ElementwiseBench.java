@@ -1,6 +1,8 @@
 package dev.attune.bench;
 
+import dev.attune.kernels.Storage;
 import dev.attune.kernels.UnaryOp;
+import dev.attune.kernels.cpu.CpuBackend;
 import dev.attune.tensor.F;
 import dev.attune.tensor.GradMode;
 import dev.attune.tensor.Tensor;
@@ -14,12 +16,16 @@ import org.openjdk.jmh.annotations.State;
 /**
  * Bias + activation {@code y = act(x + b)}, x (4096, 256) (32 x 128 frames of the HW4 feed-forward
  * hidden width), b (256): forward without a graph, and forward + backward
- * ({@code gx = gy act'(x + b)}, {@code gb = sum_rows gx}). {@code fused*} is what the models run
- * ({@code F.biasActivation}, one pass each way); {@code fwd}/{@code fwdBwd} is the unfused
- * composition, {@code x.add(b)} then the activation, one fresh tensor per op. Memory-bound: the work
- * is x, b (and gy) read once and y (and gx, gb) written once, as a single fused pass moves them.
- * Baselines: the composition, and the fused pass as a scalar Java loop on one thread for ReLU and SiLU
- * (GELU needs erf, which only the CPU backend has; tanh has no scalar baseline here).
+ * ({@code gx = gy act'(x + b)}, {@code gb = sum_rows gx}). Memory-bound: the work is x, b (and gy)
+ * read once and y (and gx, gb) written once, as a single fused pass moves them. Two levels:
+ * <ul>
+ *   <li>the kernel, {@code kernel*}: {@code Backend.biasActivation} (and backward) into preallocated
+ *       outputs, as NormBench measures the norms; baseline: the same fused pass as a scalar Java loop on
+ *       one thread, for ReLU and SiLU (GELU needs erf, which only the CPU backend has);
+ *   <li>the tensor op the models run, {@code fused*} ({@code F.biasActivation}, rows named
+ *       "tensor op"), which also allocates its outputs; baseline: the unfused composition
+ *       {@code x.add(b)} then the activation, one fresh tensor per op.
+ * </ul>
  */
 public class ElementwiseBench {
 
@@ -43,6 +49,33 @@ public class ElementwiseBench {
             x = Tensor.of(BenchData.random(1, rows * cols), rows, cols).requiresGrad(true);
             b = Tensor.of(BenchData.random(2, cols), cols).requiresGrad(true);
             gy = Tensor.of(BenchData.random(3, rows * cols), rows, cols);
+        }
+    }
+
+    /** The kernel's operands: backend storages and preallocated outputs. */
+    @State(Scope.Benchmark)
+    public static class KernelChain {
+        @Param({"4096x256"})
+        public String shape;
+        @Param({"relu", "silu", "gelu", "tanh"})
+        public String act;
+        int rows, cols;
+        UnaryOp op;
+        Storage x, b, gy, y, gx, gb;
+
+        @Setup
+        public void setup() {
+            int[] d = BenchData.dims(shape, 2);
+            rows = d[0];
+            cols = d[1];
+            activation(act, Tensor.zeros(1));
+            op = UnaryOp.valueOf(act.toUpperCase(java.util.Locale.ROOT));
+            x = BenchData.upload(BenchData.random(1, rows * cols));
+            b = BenchData.upload(BenchData.random(2, cols));
+            gy = BenchData.upload(BenchData.random(3, rows * cols));
+            y = BenchData.upload(new float[rows * cols]);
+            gx = BenchData.upload(new float[rows * cols]);
+            gb = BenchData.upload(new float[cols]);
         }
     }
 
@@ -103,6 +136,19 @@ public class ElementwiseBench {
     }
 
     @Benchmark
+    public Storage kernelFwd(KernelChain s) {
+        CpuBackend.INSTANCE.biasActivation(s.op, s.x, s.b, s.rows, s.cols, s.y);
+        return s.y;
+    }
+
+    @Benchmark
+    public Storage kernelFwdBwd(KernelChain s) {
+        CpuBackend.INSTANCE.biasActivation(s.op, s.x, s.b, s.rows, s.cols, s.y);
+        CpuBackend.INSTANCE.biasActivationBackward(s.op, s.x, s.b, s.gy, s.rows, s.cols, s.gx, s.gb);
+        return s.gx;
+    }
+
+    @Benchmark
     public Tensor fusedFwd(Chain s) {
         try (GradMode _ = GradMode.noGrad()) {
             return F.biasActivation(s.x, s.b, s.op);
@@ -158,8 +204,10 @@ public class ElementwiseBench {
         boolean backward = method.contains("FwdBwd") || method.startsWith("fwdBwd");
         // fwd: x, b in; y out. fwd+bwd: x, b, gy in; y, gx, gb out.
         double floats = backward ? 4 * size + 2 * d[1] : 2 * size + d[1];
+        boolean tensorLevel = method.startsWith("fused") || method.equals("fwd") || method.equals("fwdBwd");
         String impl = method.endsWith("Scalar") ? "fused scalar Java (1 thread)"
-                : method.startsWith("fused") ? Work.ATTUNE : "unfused composition (add, then act)";
-        return Work.floats("bias+" + p.get("act") + (backward ? " fwd+bwd" : " fwd"), "(" + d[0] + ", " + d[1] + ")", impl, floats);
+                : method.startsWith("fused") || method.startsWith("kernel") ? Work.ATTUNE : "unfused composition (add, then act)";
+        String row = "bias+" + p.get("act") + (backward ? " fwd+bwd" : " fwd") + (tensorLevel ? ", tensor op" : "");
+        return Work.floats(row, "(" + d[0] + ", " + d[1] + ")", impl, floats);
     }
 }
