@@ -1,4 +1,4 @@
-// Shared helpers of Attune's kernels: operand kinds, the strided-index layout, warp and block reductions,
+// Shared helpers of Attune's kernels: operand kinds, the strided-index layout, the sigmoid, warp and block reductions,
 // the counter-based random numbers.
 #pragma once
 #include <cstdint>
@@ -30,6 +30,13 @@ __device__ __forceinline__ void layoutOffsets(const Layout& L, int linear, int n
 
 __device__ __forceinline__ float loadAsFloat(const void* p, int kind, int i) {
     return kind == KIND_FLOAT ? static_cast<const float*>(p)[i] : (float) static_cast<const int*>(p)[i];
+}
+
+// The logistic sigmoid; two branches keep exp's argument non-positive: no overflow for large |v|.
+__device__ __forceinline__ float sigmoidf(float v) {
+    if (v >= 0.f) return 1.f / (1.f + expf(-v));
+    float e = expf(v);
+    return e / (1.f + e);
 }
 
 // Sum and max over the 32 lanes of a warp (all lanes active); every lane gets the result.

@@ -22,13 +22,6 @@ extern "C" __global__ void attune_fill(void* dst, int kind, int n, float v) {
     else static_cast<int*>(dst)[i] = (int) v;
 }
 
-__device__ __forceinline__ float sigmoidf(float v) {
-    // Two branches keep exp's argument non-positive: no overflow for large |v|.
-    if (v >= 0.f) return 1.f / (1.f + expf(-v));
-    float e = expf(v);
-    return e / (1.f + e);
-}
-
 __device__ __forceinline__ float unaryOp(int op, float a, float b, float v) {
     switch (op) {
         case NEG: return -v;

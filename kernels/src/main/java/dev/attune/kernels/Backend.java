@@ -175,6 +175,54 @@ public interface Backend {
                            Storage out, Storage lse, Storage gOut,
                            Storage gq, Storage gk, Storage gv, Storage gqPos, Storage gPos);
 
+    // ---- recurrent cells ------------------------------------------------------------------------
+
+    /**
+     * The pointwise part of an LSTM step, for n rows of hidden size h. gates (n, 4h) holds the
+     * pre-activations in PyTorch's order i, f, g, o; c (n, h) is the previous cell state, or null
+     * for zeros; every operand is dense from offset 0:
+     * <pre>
+     *   i = sigmoid(a_i)  f = sigmoid(a_f)  g = tanh(a_g)  o = sigmoid(a_o)
+     *   cNext = f c + i g   (i g when c is null)       hNext = o tanh(cNext)
+     * </pre>
+     * Writes hNext and cNext (n, h), the activated gates {@code acts} (n, 4h) in the order of
+     * {@code gates}, and {@code tanhC} = tanh(cNext) (n, h): what {@link #lstmCellBackward} needs.
+     * Each product is rounded on its own (no fused multiply-add).
+     */
+    void lstmCell(Storage gates, Storage c, int n, int h, Storage hNext, Storage cNext, Storage acts, Storage tanhC);
+
+    /**
+     * Backward of {@link #lstmCell} from the saved {@code acts} and {@code tanhC}, the previous
+     * state c (null for zeros) and the gradients gH of hNext and gC of cNext (either may be null:
+     * zero), all dense from offset 0:
+     * <pre>
+     *   dc = gC + gH o (1 - tanhC^2)
+     *   dA_i = dc g i (1 - i)   dA_f = dc c f (1 - f)   dA_g = dc i (1 - g^2)   dA_o = gH tanhC o (1 - o)
+     *   gCPrev = dc f
+     * </pre>
+     * Overwrites gGates (n, 4h) and, unless null, gCPrev (n, h); gCPrev must be null when c is.
+     */
+    void lstmCellBackward(Storage acts, Storage tanhC, Storage c, Storage gH, Storage gC, int n, int h,
+                          Storage gGates, Storage gCPrev);
+
+    // ---- optimizers ---------------------------------------------------------------------------
+
+    /**
+     * One Adam / AdamW update of n parameters, in place, with the scalars of {@code s} (β1, β2, ε,
+     * weight decay λ or factor 1 − γλ, stepSize = γ / (1 − β1^t), b2 = √(1 − β2^t)). For each element:
+     * <pre>
+     *   g ← g + λ p                 (L2)      p ← p (1 − γλ)            (DECOUPLED)
+     *   m ← β1 m + (1 − β1) g       v ← β2 v + (1 − β2) g²
+     *   vmax ← max(vmax, v), used for v below   (AMSGrad: only when maxExpAvgSq is not null)
+     *   p ← p + (m / (√v / b2 + ε)) (−stepSize)
+     * </pre>
+     * param, expAvg, expAvgSq and maxExpAvgSq are read and overwritten; grad is only read. All are
+     * dense FLOAT32 from offset 0 and must be distinct storages. Every step is one float32 operation
+     * rounded on its own, in the order written, and each product by a scalar is rounded as
+     * {@code fma(x, scalar, 0)}: the same numbers as the composition of tensor ops it replaces.
+     */
+    void adamStep(Storage param, Storage grad, Storage expAvg, Storage expAvgSq, Storage maxExpAvgSq, int n, AdamScalars s);
+
     // ---- convolution helpers ------------------------------------------------------------------
 
     /**

@@ -138,7 +138,7 @@ public final class LSTM extends Module {
         for (int s = 0; s < steps; s++) {
             int t = reverse ? steps - 1 - s : s;
             Tensor a = h == null ? projSteps[t] : projSteps[t].add(h.matmul(whhT));
-            LSTMState next = LSTMCell.update(a, c, hiddenSize);
+            LSTMState next = LSTMCell.update(a, c);
             if (valid == null || valid[t] == null) {
                 h = next.h();
                 c = next.c();
@@ -177,7 +177,7 @@ public final class LSTM extends Module {
                 a = a.add(state.h().select(0, layer).matmul(p[1].value().t()));
                 c = state.c().select(0, layer);
             }
-            LSTMState next = LSTMCell.update(a, c, hiddenSize);
+            LSTMState next = LSTMCell.update(a, c);
             hN[layer] = next.h();
             cN[layer] = next.c();
             input = next.h();

@@ -1,5 +1,6 @@
 package dev.attune.nn;
 
+import dev.attune.tensor.F;
 import dev.attune.tensor.Generator;
 import dev.attune.tensor.Tensor;
 import java.util.Arrays;
@@ -59,19 +60,18 @@ public final class LSTMCell extends Module {
         Tensor gates = x.matmul(weightIh.value().t());
         if (state != null) gates = gates.add(state.h().matmul(weightHh.value().t()));
         if (biasIh != null) gates = gates.add(biasIh.value().add(biasHh.value()));
-        LSTMState next = update(gates, state == null ? null : state.c(), hiddenSize);
+        LSTMState next = update(gates, state == null ? null : state.c());
         traced(next.h(), x);
         return next;
     }
 
-    /** The gate nonlinearities and the state update, from pre-activations (N, 4H) and c (N, H) or null for zeros. */
-    static LSTMState update(Tensor gates, Tensor c, int hidden) {
-        Tensor i = gates.narrow(1, 0, hidden).sigmoid();
-        Tensor f = gates.narrow(1, hidden, hidden).sigmoid();
-        Tensor g = gates.narrow(1, 2 * hidden, hidden).tanh();
-        Tensor o = gates.narrow(1, 3 * hidden, hidden).sigmoid();
-        Tensor cNext = c == null ? i.mul(g) : f.mul(c).add(i.mul(g));
-        return new LSTMState(o.mul(cNext.tanh()), cNext);
+    /**
+     * The gate nonlinearities and the state update, from pre-activations (N, 4H) and c (N, H) or null
+     * for zeros: one fused op ({@link F#lstmCell}) with one autograd node per step.
+     */
+    static LSTMState update(Tensor gates, Tensor c) {
+        F.LstmState next = F.lstmCell(gates, c);
+        return new LSTMState(next.h(), next.c());
     }
 
     public int inputSize() {

@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * The reverse-mode engine. From a root tensor it orders the recorded graph topologically,
- * runs each node's backward rule once with the sum of the gradients that reached its output,
- * and accumulates into {@code .grad} of leaf tensors that require grad. Backward rules are
+ * runs each node's backward rule once with the sum of the gradients that reached its output
+ * (each of its outputs, for an op with several), and accumulates into {@code .grad} of leaf
+ * tensors that require grad. Backward rules are
  * themselves written with tensor ops (under no-grad), so they run on whichever device the
  * tensors live on.
  */
@@ -32,18 +33,37 @@ final class Autograd {
             Shapes.checkDevice("backward", root, rootGrad);
         }
         List<Tensor> order = topologicalOrder(root);
+        // A node shared by several outputs runs at the last of them in the order: every consumer
+        // of every output comes before that one, so all their gradients have arrived.
+        Map<Node, Integer> lastOutput = new IdentityHashMap<>();
+        for (int p = 0; p < order.size(); p++) {
+            Node node = order.get(p).gradFn;
+            if (node != null && node.outputs > 1) lastOutput.put(node, p);
+        }
+        Map<Node, Tensor[]> pending = new IdentityHashMap<>();
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         grads.put(root, rootGrad);
         try (GradMode g = GradMode.noGrad()) {
-            for (Tensor t : order) {
+            for (int p = 0; p < order.size(); p++) {
+                Tensor t = order.get(p);
                 Tensor gOut = grads.remove(t);
-                if (gOut == null) continue;
                 Node node = t.gradFn;
-                if (node == null) {
-                    t.accumulateGrad(gOut);
-                    continue;
+                Tensor[] gIn;
+                if (node != null && node.outputs > 1) {
+                    Tensor[] gOuts = pending.computeIfAbsent(node, n -> new Tensor[n.outputs]);
+                    gOuts[t.outputIndex] = gOut;
+                    if (lastOutput.get(node) != p) continue;
+                    pending.remove(node);
+                    if (java.util.Arrays.stream(gOuts).allMatch(java.util.Objects::isNull)) continue;
+                    gIn = node.backward(gOuts);
+                } else {
+                    if (gOut == null) continue;
+                    if (node == null) {
+                        t.accumulateGrad(gOut);
+                        continue;
+                    }
+                    gIn = node.backward(gOut);
                 }
-                Tensor[] gIn = node.backward(gOut);
                 if (!retainGraph) node.release();
                 for (int k = 0; k < node.inputs.length; k++) {
                     Tensor in = node.inputs[k];

@@ -1,5 +1,6 @@
 package dev.attune.tensor;
 
+import dev.attune.kernels.AdamScalars;
 import dev.attune.kernels.Backend;
 import dev.attune.kernels.DType;
 import dev.attune.kernels.Storage;
@@ -455,6 +456,108 @@ public final class F {
         if (dropoutP > 0f && dropoutP < 1f && generator == null) {
             throw new IllegalArgumentException("attention: dropoutP " + dropoutP + " needs a generator, got null");
         }
+    }
+
+    // ---- recurrent cells -------------------------------------------------------------------------------
+
+    /** The next hidden and cell state of {@link #lstmCell}, each (N, H). */
+    public record LstmState(Tensor h, Tensor c) {}
+
+    /**
+     * The pointwise part of an LSTM step (as in torch.nn.LSTMCell), fused into one kernel: from the
+     * gate pre-activations {@code gates} (N, 4H), in PyTorch's order i, f, g, o, and the cell state
+     * {@code c} (N, H), or null for zeros:
+     * <pre>
+     *   i = sigmoid(a_i)   f = sigmoid(a_f)   g = tanh(a_g)   o = sigmoid(a_o)
+     *   c' = f c + i g     h' = o tanh(c')
+     * </pre>
+     * Backward, from dh' and dc' (either may be absent: zero): {@code dc = dc' + dh' o (1 - tanh^2 c')},
+     * {@code da_i = dc g i (1 - i)}, {@code da_f = dc c f (1 - f)}, {@code da_g = dc i (1 - g^2)},
+     * {@code da_o = dh' tanh(c') o (1 - o)}, {@code dc_prev = dc f}. The forward saves the activated
+     * gates and tanh(c') for it: the backward is then one pass of products, no transcendental.
+     * h' and c' are two outputs of one autograd node, so a gradient may reach either or both.
+     */
+    public static LstmState lstmCell(Tensor gates, Tensor c) {
+        String op = "lstmCell";
+        Shapes.checkFloat(op, "gates", gates);
+        if (gates.dim() != 2 || gates.size(1) % 4 != 0) {
+            throw new IllegalArgumentException(op + ": gates must be (N, 4H), got shape " + Shapes.str(gates.shape()));
+        }
+        int n = gates.size(0), h = gates.size(1) / 4;
+        if (c != null) {
+            Shapes.checkFloat(op, "c", c);
+            Shapes.checkSame(op, "c shape (N, H)", new int[] {n, h}, c.shape());
+            Shapes.checkDevice(op, gates, c);
+        }
+        Tensor gc = Ops.dense(gates.detach()), cc = c == null ? null : Ops.dense(c.detach());
+        Device device = gates.device();
+        Tensor hNext = Tensor.empty(DType.FLOAT32, device, n, h), cNext = Tensor.empty(DType.FLOAT32, device, n, h);
+        Tensor acts = Tensor.empty(DType.FLOAT32, device, n, 4 * h), tanhC = Tensor.empty(DType.FLOAT32, device, n, h);
+        Backend be = gates.backend();
+        be.lstmCell(gc.storage, storage(cc), n, h, hNext.storage, cNext.storage, acts.storage, tanhC.storage);
+        Tensor[] outs = Tensor.recordMulti(op, new Tensor[] {hNext, cNext}, g -> {
+            Tensor gGates = Tensor.empty(DType.FLOAT32, device, n, 4 * h);
+            Tensor gPrev = c != null && c.requiresGrad() ? Tensor.empty(DType.FLOAT32, device, n, h) : null;
+            be.lstmCellBackward(acts.storage, tanhC.storage, storage(cc), storage(g[0] == null ? null : Ops.dense(g[0])),
+                    storage(g[1] == null ? null : Ops.dense(g[1])), n, h, gGates.storage, storage(gPrev));
+            return new Tensor[] {gGates, gPrev};
+        }, gates, c);
+        return new LstmState(outs[0], outs[1]);
+    }
+
+    // ---- optimizers --------------------------------------------------------------------------------------
+
+    /**
+     * One Adam / AdamW step of one parameter, fused and in place: {@code param}, {@code expAvg},
+     * {@code expAvgSq} and (AMSGrad; else null) {@code maxExpAvgSq} are overwritten with their
+     * updated values, {@code grad} is only read. The math is {@link Backend#adamStep}'s, with the
+     * scalars of {@code s}; it performs the float32 operations of the tensor-op composition
+     * {@code m = m*b1 + g*(1-b1)}, ... in their order and rounding, so it gives the same bits.
+     *
+     * <p>In place is safe only on tensors that nothing else reads as a value of their own: param
+     * and the buffers must be dense from offset 0 of storages of their own (one storage each, not
+     * shared with each other or with grad; a view or an alias is refused), float32 on one device,
+     * all of {@code param}'s shape; grad is copied first when it is not dense. Like
+     * {@link Tensor#copyFrom}, it is refused on a tensor that requires grad while grad mode is on.
+     *
+     * @throws IllegalArgumentException naming the operand, the expected and the actual value
+     * @throws IllegalStateException when grad mode is on and param requires grad
+     */
+    public static void adamStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq,
+                                AdamScalars s) {
+        String op = "adamStep";
+        if (param == null || grad == null || expAvg == null || expAvgSq == null || s == null) {
+            throw new IllegalArgumentException(op + ": param, grad, expAvg, expAvgSq and the scalars are required, got null");
+        }
+        if (param.requiresGrad() && GradMode.isEnabled()) {
+            throw new IllegalStateException(op + ": in-place update of a tensor that requires grad; do it inside GradMode.noGrad()");
+        }
+        Tensor[] updated = {param, expAvg, expAvgSq, maxExpAvgSq};
+        String[] names = {"param", "expAvg", "expAvgSq", "maxExpAvgSq"};
+        Shapes.checkFloat(op, "grad", grad);
+        Shapes.checkSame(op, "grad shape", param.shape(), grad.shape());
+        Shapes.checkDevice(op, param, grad);
+        for (int k = 0; k < updated.length; k++) {
+            Tensor t = updated[k];
+            if (t == null) continue;
+            Shapes.checkFloat(op, names[k], t);
+            Shapes.checkSame(op, names[k] + " shape", param.shape(), t.shape());
+            Shapes.checkDevice(op, param, t);
+            if (!t.isContiguous() || t.offset != 0) {
+                throw new IllegalArgumentException(op + ": " + names[k] + " must be dense from offset 0 (it is updated in place), got offset "
+                        + t.offset + " and strides " + Shapes.str(t.strides()) + " for shape " + Shapes.str(t.shape()));
+            }
+            for (int j = 0; j < k; j++) {
+                if (updated[j] != null && updated[j].storage == t.storage) {
+                    throw new IllegalArgumentException(op + ": " + names[k] + " and " + names[j] + " must be separate storages, got the same one");
+                }
+            }
+            if (t.storage == grad.storage) {
+                throw new IllegalArgumentException(op + ": " + names[k] + " and grad must be separate storages, got the same one");
+            }
+        }
+        Tensor gc = Ops.dense(grad.detach());
+        param.backend().adamStep(param.storage, gc.storage, expAvg.storage, expAvgSq.storage, storage(maxExpAvgSq), param.numel(), s);
     }
 
     // ---- regularisation ------------------------------------------------------------------------------

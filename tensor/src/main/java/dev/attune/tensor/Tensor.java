@@ -26,6 +26,8 @@ public final class Tensor {
     private boolean requiresGrad;
     private Tensor grad;
     Node gradFn;
+    /** Which output of {@link #gradFn} this tensor is (0 but for ops with several outputs). */
+    int outputIndex;
 
     Tensor(Storage storage, int offset, int[] shape, int[] strides, Device device) {
         this.storage = storage;
@@ -295,6 +297,31 @@ public final class Tensor {
         out.requiresGrad = true;
         out.gradFn = new Node(op, needing, rule);
         return out;
+    }
+
+    /**
+     * {@link #record} for an op with several outputs: one node shared by {@code outs}, whose rule
+     * gets one gradient per output (null for an output that no gradient reached) and returns one
+     * per input.
+     */
+    static Tensor[] recordMulti(String op, Tensor[] outs, Node.MultiBackwardRule rule, Tensor... inputs) {
+        if (!GradMode.isEnabled()) return outs;
+        boolean any = false;
+        Tensor[] needing = new Tensor[inputs.length];
+        for (int k = 0; k < inputs.length; k++) {
+            if (inputs[k] != null && inputs[k].requiresGrad) {
+                needing[k] = inputs[k];
+                any = true;
+            }
+        }
+        if (!any) return outs;
+        Node node = new Node(op, needing, outs.length, rule);
+        for (int k = 0; k < outs.length; k++) {
+            outs[k].requiresGrad = true;
+            outs[k].gradFn = node;
+            outs[k].outputIndex = k;
+        }
+        return outs;
     }
 
     // ---- in-place updates (no graph) ------------------------------------------------------------------

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.attune.kernels.AdamScalars;
 import dev.attune.kernels.Backend;
 import dev.attune.kernels.Backend.Distribution;
 import dev.attune.kernels.BinaryOp;
@@ -43,6 +44,10 @@ import org.junit.jupiter.api.Test;
  *       TF32 GEMM (ours and cuBLAS's): 2e-3 of that magnitude (10-bit mantissa inputs);
  *   <li>tensor ops with autograd: 1e-4 relative + 1e-5 absolute on outputs and gradients
  *       (compositions of the above);
+ *   <li>the LSTM cell's pointwise forward and backward: 1e-5 relative + 1e-5 absolute (CUDA's expf and
+ *       tanhf against the CPU's vector polynomials, each within a few ulp, then a few products and a sum);
+ *   <li>the Adam step: exact (both backends perform the same correctly rounded float32 operations in the
+ *       same order: fma(x, s, 0), add, multiply, divide, square root, Math.max);
  *   <li>fused attention (forward out and lse, all five gradients) against {@link AttentionReference}, a
  *       double-precision loop of the contract: 1e-4 relative + 2e-5 of the tensor's largest magnitude (float
  *       dot products over d <= 128 and online-softmax / gradient sums over up to 130 keys or 70 rows, in a
@@ -571,6 +576,56 @@ class CudaConformanceTest {
         assertTrue(b.getMessage().startsWith("cuda attentionBackward: head size d must be at most 128"), b.getMessage());
     }
 
+    // ---- LSTM cell and Adam step ------------------------------------------------------------------------------------
+
+    @Test
+    void lstmCellForwardBackward() {
+        int n = 37, h = 45, states = n * h;  // h is no multiple of a warp or a vector: tails everywhere
+        for (boolean withC : new boolean[] {true, false}) {
+            Pair gates = Pair.of(rand(60, 4 * states, -4, 4)), c = withC ? Pair.of(rand(61, states, -2, 2)) : null;
+            // outputs start as garbage: the kernels overwrite them
+            Pair hn = Pair.of(rand(62, states, 5, 6)), cn = Pair.of(rand(63, states, 5, 6));
+            Pair acts = Pair.of(rand(64, 4 * states, 5, 6)), tanhC = Pair.of(rand(65, states, 5, 6));
+            both(b -> b.lstmCell(gates.on(b), c == null ? null : c.on(b), n, h, hn.on(b), cn.on(b), acts.on(b), tanhC.on(b)));
+            String what = "lstmCell" + (withC ? "" : " c=null");
+            same(what + " hNext", hn, states, 1e-5, 1e-5);
+            same(what + " cNext", cn, states, 1e-5, 1e-5);
+            same(what + " acts", acts, 4 * states, 1e-5, 1e-5);
+            same(what + " tanhC", tanhC, states, 1e-5, 1e-5);
+            for (int grads = 0; grads < 3; grads++) {  // both gradients, only gH, only gC
+                Pair gH = grads != 2 ? Pair.of(rand(66, states, -1, 1)) : null, gC = grads != 1 ? Pair.of(rand(67, states, -1, 1)) : null;
+                Pair gGates = Pair.of(rand(68, 4 * states, 5, 6)), gPrev = withC ? Pair.of(rand(69, states, 5, 6)) : null;
+                both(b -> b.lstmCellBackward(acts.on(b), tanhC.on(b), c == null ? null : c.on(b), gH == null ? null : gH.on(b),
+                        gC == null ? null : gC.on(b), n, h, gGates.on(b), gPrev == null ? null : gPrev.on(b)));
+                String w = what + (gH == null ? "" : " gH") + (gC == null ? "" : " gC");
+                same(w + " backward gGates", gGates, 4 * states, 1e-5, 1e-5);
+                if (withC) same(w + " backward gCPrev", gPrev, states, 1e-5, 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void adamStepGivesTheCpuBitsInEveryMode() {
+        int n = 100_003;
+        for (AdamScalars.WeightDecay mode : AdamScalars.WeightDecay.values()) {
+            for (boolean amsgrad : new boolean[] {false, true}) {
+                String what = "adamStep " + mode + (amsgrad ? " amsgrad" : "");
+                Pair p = Pair.of(rand(70, n, -1, 1)), m = Pair.zeros(DType.FLOAT32, n), v = Pair.zeros(DType.FLOAT32, n);
+                Pair vmax = amsgrad ? Pair.zeros(DType.FLOAT32, n) : null;
+                for (int t = 1; t <= 3; t++) {
+                    Pair g = Pair.of(rand(70 + t, n, -1, 1));
+                    AdamScalars s = AdamScalars.of(1e-3 * t, 0.9, 0.999, 1e-8, mode == AdamScalars.WeightDecay.NONE ? 0 : 0.01,
+                            mode == AdamScalars.WeightDecay.DECOUPLED, t);
+                    both(b -> b.adamStep(p.on(b), g.on(b), m.on(b), v.on(b), vmax == null ? null : vmax.on(b), n, s));
+                    same(what + " step " + t + " param", p, n, 0, 0);
+                    same(what + " step " + t + " exp_avg", m, n, 0, 0);
+                    same(what + " step " + t + " exp_avg_sq", v, n, 0, 0);
+                    if (amsgrad) same(what + " step " + t + " max_exp_avg_sq", vmax, n, 0, 0);
+                }
+            }
+        }
+    }
+
     // ---- tensor ops, forward and backward, through autograd -------------------------------------------------------
 
     /** Runs f on CPU inputs and on their CUDA copies; compares the outputs and every input gradient. */
@@ -632,6 +687,11 @@ class CudaConformanceTest {
         forwardBackward("crossEntropy with smoothing and ignore_index",
                 t -> F.crossEntropy(t[0], t[1], -100, 0.1f, F.Reduction.MEAN), r(33, 5, 6), target);
         Tensor pad = Tensor.ofBools(new boolean[] {false, false, true, false, false, false, true, true}, 2, 4);
+        forwardBackward("lstmCell", t -> {
+            F.LstmState st = F.lstmCell(t[0], t[1]);
+            return Tensor.cat(1, st.h(), st.c());
+        }, r(39, 6, 4 * 9), r(40, 6, 9));
+        forwardBackward("lstmCell from the zero state, only h", t -> F.lstmCell(t[0], null).h(), r(41, 6, 4 * 9));
         forwardBackward("attention with rel-pos term and key padding",
                 t -> F.attention(t[0], t[1], t[2], t[3], t[4], t[5], 0.25f, 0f, null),
                 r(34, 2, 2, 3, 8), r(35, 2, 2, 4, 8), r(36, 2, 2, 4, 8), r(37, 2, 2, 3, 8), r(38, 1, 2, 4, 8), pad);

@@ -1,5 +1,6 @@
 package dev.attune.kernels.cpu;
 
+import dev.attune.kernels.AdamScalars;
 import dev.attune.kernels.Backend;
 import dev.attune.kernels.BinaryOp;
 import dev.attune.kernels.CounterRng;
@@ -239,7 +240,7 @@ public final class CpuBackend implements Backend {
 
     private static int sigmoidLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
         int k = lo;
-        for (int bound = end(lo, hi); k < bound; k += S.length()) vectorSigmoid(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
+        for (int bound = end(lo, hi); k < bound; k += S.length()) VectorMath.sigmoid(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
         return k;
     }
 
@@ -247,7 +248,7 @@ public final class CpuBackend implements Backend {
         int k = lo;
         for (int bound = end(lo, hi); k < bound; k += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, xo + k);
-            v.mul(vectorSigmoid(v)).intoArray(y, yo + k);
+            v.mul(VectorMath.sigmoid(v)).intoArray(y, yo + k);
         }
         return k;
     }
@@ -256,7 +257,7 @@ public final class CpuBackend implements Backend {
     private static int siluGradLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
         int k = lo;
         for (int bound = end(lo, hi); k < bound; k += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + k), sg = vectorSigmoid(v);
+            FloatVector v = FloatVector.fromArray(S, x, xo + k), sg = VectorMath.sigmoid(v);
             sg.mul(v.mul(sg.neg().add(1f)).add(1f)).intoArray(y, yo + k);
         }
         return k;
@@ -287,11 +288,6 @@ public final class CpuBackend implements Backend {
             r.intoArray(y, yo + k);
         }
         return k;
-    }
-
-    /** Sigmoid as {@code 1 / (1 + exp(-x))} with {@link VectorMath#exp}: exp = inf gives 0. */
-    private static FloatVector vectorSigmoid(FloatVector v) {
-        return FloatVector.broadcast(S, 1f).div(VectorMath.exp(v.neg()).add(1f));
     }
 
     /** The scalar definition of every unary op; the vector paths above must agree with it. */
@@ -327,7 +323,7 @@ public final class CpuBackend implements Backend {
         };
     }
 
-    private static float sigmoid(float v) {
+    static float sigmoid(float v) {
         // Two branches keep exp's argument non-positive: no overflow for large |v|.
         if (v >= 0) return (float) (1.0 / (1.0 + Math.exp(-v)));
         double e = Math.exp(v);
@@ -655,6 +651,28 @@ public final class CpuBackend implements Backend {
                                                 float dropoutP, long seed, long counter) {
         return new CpuAttention.Problem(f(q), f(k), f(v), qPos == null ? null : f(qPos), pos == null ? null : f(pos), pBatch,
                 keyPadding == null ? null : i(keyPadding), n, h, tq, tk, d, scale, dropoutP, seed, counter);
+    }
+
+    // ---- recurrent cells --------------------------------------------------------------------------
+
+    @Override
+    public void lstmCell(Storage gates, Storage c, int n, int h, Storage hNext, Storage cNext, Storage acts, Storage tanhC) {
+        CpuLstm.forward(f(gates), c == null ? null : f(c), n, h, f(hNext), f(cNext), f(acts), f(tanhC));
+    }
+
+    @Override
+    public void lstmCellBackward(Storage acts, Storage tanhC, Storage c, Storage gH, Storage gC, int n, int h,
+                                 Storage gGates, Storage gCPrev) {
+        CpuLstm.backward(f(acts), f(tanhC), c == null ? null : f(c), gH == null ? null : f(gH), gC == null ? null : f(gC), n, h,
+                f(gGates), gCPrev == null ? null : f(gCPrev));
+    }
+
+    // ---- optimizers -------------------------------------------------------------------------------
+
+    @Override
+    public void adamStep(Storage param, Storage grad, Storage expAvg, Storage expAvgSq, Storage maxExpAvgSq, int n,
+                         AdamScalars s) {
+        CpuAdam.step(f(param), f(grad), f(expAvg), f(expAvgSq), maxExpAvgSq == null ? null : f(maxExpAvgSq), n, s);
     }
 
     // ---- convolution helpers --------------------------------------------------------------------

@@ -7,7 +7,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Vector exp, tanh and exact GELU written out in Vector API operations. The JDK's vector EXP is a
+ * Vector exp, sigmoid, tanh and exact GELU written out in Vector API operations. The JDK's vector EXP is a
  * call into a stub, so a loop around it spills its vectors; inlined, exp is about 25 % faster and
  * the fused loops around it (softmax, GELU) gain more. The polynomial coefficients were fitted
  * by {@code kernels/tools/fit_approximations.py} (float32 evaluation: exp and tanh within 1e-7
@@ -60,6 +60,11 @@ final class VectorMath {
         FloatVector y = p.reinterpretAsInts().add(scale).reinterpretAsFloats();
         y = y.blend(c(Float.POSITIVE_INFINITY), x.compare(VectorOperators.GT, EXP_MAX));
         return y.blend(c(0f), x.compare(VectorOperators.LT, EXP_MIN));
+    }
+
+    /** Sigmoid as {@code 1 / (1 + exp(-x))}: exp = inf gives 0. */
+    static FloatVector sigmoid(FloatVector x) {
+        return c(1f).div(exp(x.neg()).add(1f));
     }
 
     /** tanh; NaN for NaN and +-1 at +-inf (exp(2x) = inf gives 1 - 0). */

@@ -1,5 +1,6 @@
 package dev.attune.kernels.cuda;
 
+import dev.attune.kernels.AdamScalars;
 import dev.attune.kernels.Backend;
 import dev.attune.kernels.BinaryOp;
 import dev.attune.kernels.DType;
@@ -447,6 +448,62 @@ public final class CudaBackend implements Backend {
 
     private static int ceilDiv(long a, int b) {
         return (int) ((a + b - 1) / b);
+    }
+
+    // ---- recurrent cells ------------------------------------------------------------------------------------
+
+    /** The LSTM cell's pointwise forward (native/src/lstm.cu states the math): one thread per (row, hidden unit). */
+    @Override
+    public void lstmCell(Storage gates, Storage c, int n, int h, Storage hNext, Storage cNext, Storage acts, Storage tanhC) {
+        String op = "lstmCell";
+        long states = (long) n * h;
+        operand(op, "gates", gates, DType.FLOAT32, 4 * states);
+        if (c != null) operand(op, "c", c, DType.FLOAT32, states);
+        operand(op, "hNext", hNext, DType.FLOAT32, states);
+        operand(op, "cNext", cNext, DType.FLOAT32, states);
+        operand(op, "acts", acts, DType.FLOAT32, 4 * states);
+        operand(op, "tanhC", tanhC, DType.FLOAT32, states);
+        launch1d("lstm", "attune_lstm_cell_forward", states, ptr(gates), ptr(c), n, h, ptr(hNext), ptr(cNext), ptr(acts), ptr(tanhC));
+    }
+
+    /** Backward of {@link #lstmCell} from the saved activations; gH, gC and c may be null (zeros). */
+    @Override
+    public void lstmCellBackward(Storage acts, Storage tanhC, Storage c, Storage gH, Storage gC, int n, int h,
+                                 Storage gGates, Storage gCPrev) {
+        String op = "lstmCellBackward";
+        long states = (long) n * h;
+        if (c == null && gCPrev != null) {
+            throw new IllegalArgumentException("cuda " + op + ": gCPrev must be null when c is null (no previous state), got a storage");
+        }
+        operand(op, "acts", acts, DType.FLOAT32, 4 * states);
+        operand(op, "tanhC", tanhC, DType.FLOAT32, states);
+        if (c != null) operand(op, "c", c, DType.FLOAT32, states);
+        if (gH != null) operand(op, "gH", gH, DType.FLOAT32, states);
+        if (gC != null) operand(op, "gC", gC, DType.FLOAT32, states);
+        operand(op, "gGates", gGates, DType.FLOAT32, 4 * states);
+        if (gCPrev != null) operand(op, "gCPrev", gCPrev, DType.FLOAT32, states);
+        launch1d("lstm", "attune_lstm_cell_backward", states, ptr(acts), ptr(tanhC), ptr(c), ptr(gH), ptr(gC), n, h,
+                ptr(gGates), ptr(gCPrev));
+    }
+
+    // ---- optimizers -----------------------------------------------------------------------------------------
+
+    /**
+     * The fused Adam / AdamW update in place (native/src/optim.cu): one thread per element, every
+     * operation a round-to-nearest intrinsic in the CPU backend's order, so both give the same bits.
+     */
+    @Override
+    public void adamStep(Storage param, Storage grad, Storage expAvg, Storage expAvgSq, Storage maxExpAvgSq, int n,
+                         AdamScalars s) {
+        String op = "adamStep";
+        operand(op, "param", param, DType.FLOAT32, n);
+        operand(op, "grad", grad, DType.FLOAT32, n);
+        operand(op, "expAvg", expAvg, DType.FLOAT32, n);
+        operand(op, "expAvgSq", expAvgSq, DType.FLOAT32, n);
+        if (maxExpAvgSq != null) operand(op, "maxExpAvgSq", maxExpAvgSq, DType.FLOAT32, n);
+        launch1d("optim", "attune_adam_step", n, ptr(param), ptr(grad), ptr(expAvg), ptr(expAvgSq), ptr(maxExpAvgSq), n,
+                s.beta1(), s.oneMinusBeta1(), s.beta2(), s.oneMinusBeta2(), s.eps(), s.weightDecay().ordinal(), s.decay(),
+                s.stepSize(), s.biasCorrection2Sqrt());
     }
 
     // ---- convolution helpers ----------------------------------------------------------------------------

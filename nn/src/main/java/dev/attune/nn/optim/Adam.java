@@ -1,6 +1,8 @@
 package dev.attune.nn.optim;
 
+import dev.attune.kernels.AdamScalars;
 import dev.attune.nn.Parameter;
+import dev.attune.tensor.F;
 import dev.attune.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +19,13 @@ import java.util.Map;
  * </pre>
  * State: {@code step} t, {@code exp_avg} m, {@code exp_avg_sq} v, and {@code max_exp_avg_sq}
  * with AMSGrad. {@link AdamW} decouples the weight decay instead.
+ *
+ * <p>Each parameter's update is one fused pass ({@link F#adamStep}) that overwrites the parameter
+ * and its buffers in place, with the float32 operations of the tensor-op composition above in
+ * their order (the same bits), without allocating. In place is safe here: a {@link Parameter}'s
+ * value is a dense tensor of its own storage (layers and {@code stateDict} see the update, as they
+ * did through {@link Parameter#set}), the buffers are created or loaded ({@link #loadState}) as
+ * copies that only this optimizer holds, and {@link #state()} hands out copies.
  */
 public class Adam extends Optimizer {
     private final double beta1, beta2, eps, weightDecay;
@@ -58,24 +67,9 @@ public class Adam extends Optimizer {
         }
         int t = (int) state.get("step").item() + 1;
         state.put("step", count(t));
-
-        if (weightDecay != 0) {
-            if (decoupled) w = w.mul((float) (1 - lr() * weightDecay));
-            else grad = grad.add(w.mul((float) weightDecay));
-        }
-        Tensor m = state.get("exp_avg").mul((float) beta1).add(grad.mul((float) (1 - beta1)));
-        Tensor v = state.get("exp_avg_sq").mul((float) beta2).add(grad.mul(grad).mul((float) (1 - beta2)));
-        state.put("exp_avg", m);
-        state.put("exp_avg_sq", v);
-        if (amsgrad) {
-            v = state.get("max_exp_avg_sq").maximum(v);
-            state.put("max_exp_avg_sq", v);
-        }
-        // the scalar factors are computed in double and applied as float32, as PyTorch does
-        double stepSize = lr() / (1 - Math.pow(beta1, t));
-        double correction2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-        Tensor denom = v.sqrt().div(scalar(correction2Sqrt, v)).add((float) eps);
-        p.set(w.add(m.div(denom).mul((float) -stepSize)));
+        // One fused pass, in place; the scalar factors are computed in double and applied as float32, as PyTorch does.
+        F.adamStep(w, grad, state.get("exp_avg"), state.get("exp_avg_sq"), amsgrad ? state.get("max_exp_avg_sq") : null,
+                AdamScalars.of(lr(), beta1, beta2, eps, weightDecay, decoupled, t));
     }
 
     @Override

@@ -18,8 +18,8 @@ import java.util.Map;
  *
  * <p>{@link #step()} updates, under {@link GradMode#noGrad()}, every parameter that has a
  * gradient; parameters without one are skipped and their state is left alone, as in PyTorch.
- * Subclasses replace state tensors rather than mutating them, so a map returned by
- * {@link #state()} is a snapshot.
+ * Subclasses may update state tensors in place ({@link Adam} does); {@link #state()} therefore
+ * returns copies, so a map it returned is a snapshot that later steps do not change.
  *
  * <p>State names: {@code step} (int32 scalar, the number of {@link #step()} calls) and
  * {@code state.<i>.<name>} for parameter {@code i} in list order, with the buffer names of
@@ -96,12 +96,12 @@ public abstract class Optimizer {
 
     // ---- state ------------------------------------------------------------------------------------
 
-    /** The step count and every parameter's buffers under their names (the tensors themselves). */
+    /** The step count and copies of every parameter's buffers under their names (a snapshot: later steps do not change it). */
     public Map<String, Tensor> state() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         out.put("step", Tensor.ofInts(new int[] {steps}));
         for (int i = 0; i < params.size(); i++) {
-            for (Map.Entry<String, Tensor> e : state.get(i).entrySet()) out.put("state." + i + "." + e.getKey(), e.getValue());
+            for (Map.Entry<String, Tensor> e : state.get(i).entrySet()) out.put("state." + i + "." + e.getKey(), e.getValue().detach().copy());
         }
         return out;
     }

@@ -146,6 +146,20 @@ class OptimTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"adam", "adamw_amsgrad"})
+    void stateIsASnapshotThatLaterInPlaceStepsLeaveAlone(String config) {
+        Optimizer opt = make(config, params("init"));
+        step(opt, config, 0);
+        Map<String, Tensor> saved = opt.state();
+        Map<String, float[]> values = new LinkedHashMap<>();
+        saved.forEach((k, v) -> values.put(k, v.toFloatArray()));
+        step(opt, config, 1);
+        for (String k : values.keySet()) assertArrayEquals(values.get(k), saved.get(k).toFloatArray(), k);
+        assertFalse(Arrays.equals(values.get("state.0.exp_avg"), opt.state().get("state.0.exp_avg").toFloatArray()),
+                "the optimizer's own buffers moved on");
+    }
+
     @Test
     void loadStateNamesEveryProblemAndChangesNothing() {
         Optimizer opt = make("adam", params("init"));
