@@ -68,6 +68,11 @@ final class LasCommands {
                 description = "Add WEIGHT times the guided attention loss (a penalty on attention far from the diagonal, width SIGMA, default 0.3).")
         private float[] guidedAttention;
 
+        @Option(names = "--dropout", paramLabel = "P",
+                description = "Dropout probability after each listener layer and on the speller's output MLP input, in [0, 1) (default: ${DEFAULT-VALUE}).",
+                defaultValue = "0")
+        private float dropout;
+
         @Option(names = "--spec-augment", description = "Mask training utterances with SpecAugment (2 frequency masks of up to 8 bins, 2 time masks of up to 5 frames).")
         private boolean specAugment;
 
@@ -122,6 +127,8 @@ final class LasCommands {
                     default -> throw new IllegalArgumentException("--attention must be dot or location, got '" + attention + "'");
                 });
             }
+            if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
+            config = config.withDropout(dropout);
             if (teacherForcing != null && teacherForcing.length > 2) {
                 throw new IllegalArgumentException("--teacher-forcing takes START or START,END, got " + teacherForcing.length + " values");
             }
@@ -166,9 +173,15 @@ final class LasCommands {
         @Option(names = "--beam", paramLabel = "K", description = "Beam width; 1 is greedy decoding (default: ${DEFAULT-VALUE}).", defaultValue = "1")
         private int beam;
 
+        @Option(names = "--length-norm", paramLabel = "ALPHA",
+                description = "Beam search ranks ended hypotheses by log p / length^ALPHA, ALPHA >= 0 (default: ${DEFAULT-VALUE}).",
+                defaultValue = "" + Decoder.DEFAULT_ALPHA)
+        private double alpha;
+
         @Override
         public Integer call() throws Exception {
             if (beam < 1) throw new IllegalArgumentException("--beam must be >= 1, got " + beam);
+            if (!(alpha >= 0)) throw new IllegalArgumentException("--length-norm must be >= 0, got " + alpha);
             LasCheckpoint ck = LasCheckpoint.load(checkpoint);
             TranscribedData.Format fmt = TranscribedData.format(format, data);
             if (!TranscribedData.features(fmt).source().equals(ck.features().source())) {
@@ -178,7 +191,7 @@ final class LasCommands {
             List<Utterance> utts = TranscribedData.part(TranscribedData.load(fmt, data), split);
             if (utts.isEmpty()) throw new IllegalArgumentException("no utterances in split '" + split + "' of " + data);
             err().println("checkpoint: " + ck.describe());
-            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.features().extract(utts, cores()), 16, ck.maxLength(), beam);
+            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.features().extract(utts, cores()), 16, ck.maxLength(), beam, alpha);
             out().println(LasTrainer.score(transcripts(utts), hyps));
             return 0;
         }
@@ -193,15 +206,21 @@ final class LasCommands {
         @Option(names = "--beam", paramLabel = "K", description = "Beam width; 1 is greedy decoding (default: ${DEFAULT-VALUE}).", defaultValue = "1")
         private int beam;
 
+        @Option(names = "--length-norm", paramLabel = "ALPHA",
+                description = "Beam search ranks ended hypotheses by log p / length^ALPHA, ALPHA >= 0 (default: ${DEFAULT-VALUE}).",
+                defaultValue = "" + Decoder.DEFAULT_ALPHA)
+        private double alpha;
+
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "Audio (.wav) or feature (.mfc, .pt) files.")
         private List<Path> files;
 
         @Override
         public Integer call() throws Exception {
             if (beam < 1) throw new IllegalArgumentException("--beam must be >= 1, got " + beam);
+            if (!(alpha >= 0)) throw new IllegalArgumentException("--length-norm must be >= 0, got " + alpha);
             LasCheckpoint ck = LasCheckpoint.load(checkpoint);
             List<Utterance> utts = files.stream().map(f -> utterance(f, ck.features().source())).toList();
-            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.features().extract(utts, cores()), 16, ck.maxLength(), beam);
+            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.features().extract(utts, cores()), 16, ck.maxLength(), beam, alpha);
             for (int i = 0; i < files.size(); i++) out().println(files.get(i) + "\t" + hyps.get(i).text());
             return 0;
         }

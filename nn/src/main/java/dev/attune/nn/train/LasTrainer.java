@@ -246,9 +246,9 @@ public final class LasTrainer {
                 printProgress(step, lossSum / intervalSteps, tf, optimizer.lr(), now - start, last);
             }
             if (validate) {
-                List<Decoder.Hypothesis> hyps = decode(model, validation.features(), options.batchSize(), maxLength, 1);
+                List<Decoder.Hypothesis> hyps = decode(model, validation.features(), options.batchSize(), maxLength, 1, 0);
                 last = score(validation.transcripts(), hyps);
-                double trainCer = score(selectionTexts, decode(model, selectionFeatures, options.batchSize(), maxLength, 1)).cer();
+                double trainCer = score(selectionTexts, decode(model, selectionFeatures, options.batchSize(), maxLength, 1, 0)).cer();
                 curve.add(new Point(step, lossSum / intervalSteps, trainCer, last.cer(), last.wer()));
                 lossSum = 0;
                 intervalSteps = 0;
@@ -381,9 +381,10 @@ public final class LasTrainer {
     /**
      * Decodes every utterance, in input order: greedy in batches of similar length when
      * {@code beam} is 1 (padding is masked, so batching does not change the result beyond
-     * rounding), else beam search of that width with length normalisation (alpha 1), one utterance at a time.
+     * rounding), else beam search of that width with length-normalisation exponent {@code alpha}
+     * ({@link Decoder#beamSearch}), one utterance at a time.
      */
-    public static List<Decoder.Hypothesis> decode(Las model, List<float[][]> features, int batchSize, int maxLength, int beam) {
+    public static List<Decoder.Hypothesis> decode(Las model, List<float[][]> features, int batchSize, int maxLength, int beam, double alpha) {
         if (beam < 1) throw new IllegalArgumentException("LasTrainer.decode: beam width must be >= 1, got " + beam);
         Decoder.Hypothesis[] out = new Decoder.Hypothesis[features.size()];
         if (beam == 1) {
@@ -394,7 +395,7 @@ public final class LasTrainer {
             }
         } else {
             for (int i = 0; i < out.length; i++) {
-                out[i] = Decoder.beamSearch(model, pad(features, new int[] {i}).frames(), beam, maxLength, 1.0);
+                out[i] = Decoder.beamSearch(model, pad(features, new int[] {i}).frames(), beam, maxLength, alpha);
             }
         }
         return List.of(out);

@@ -32,7 +32,7 @@ class LasTrainerTest {
     Path tmp;
 
     private static final Las.Config TINY = new Las.Config(12, 32, 1, 64, 1, 16, 32, CharVocab.size(), Las.AttentionKind.DOT, 2, 1,
-            CharVocab.SOS, CharVocab.EOS, CharVocab.PAD);
+            CharVocab.SOS, CharVocab.EOS, CharVocab.PAD, 0f);
 
     /** Four utterances of random frames (different lengths) with short transcripts. */
     private static LasTrainer.Data four() {
@@ -58,7 +58,7 @@ class LasTrainerTest {
         var options = new LasTrainer.Options(200, 0, 4, 3e-3, 10, 1.0, 50, 1f, 1f, 0f, 0f, 0f, 0.3f, null, 7, tmp);
         var features = SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS);
         LasTrainer.Result r = new LasTrainer(TINY, "tiny", features, options, null).train(data, validation);
-        List<Decoder.Hypothesis> hyps = LasTrainer.decode(r.model(), data.features(), 4, LasTrainer.maxLengthFor(data), 1);
+        List<Decoder.Hypothesis> hyps = LasTrainer.decode(r.model(), data.features(), 4, LasTrainer.maxLengthFor(data), 1, 0);
         for (int i = 0; i < 4; i++) {
             assertEquals(data.transcripts().get(i), hyps.get(i).text(), "utterance " + i);
             assertTrue(hyps.get(i).ended());
@@ -84,7 +84,7 @@ class LasTrainerTest {
         assertEquals(200, ck.step());
         assertEquals(r.last().cer(), ck.validationCer(), 1e-12);
         assertFalse(ck.optimizerState().isEmpty());
-        ErrorRates again = LasTrainer.score(data.transcripts(), LasTrainer.decode(ck.model(), data.features(), 2, ck.maxLength(), 1));
+        ErrorRates again = LasTrainer.score(data.transcripts(), LasTrainer.decode(ck.model(), data.features(), 2, ck.maxLength(), 1, 0));
         assertEquals("CER: 0.00% WER: 0.00% (4 utterances)", again.toString());
         assertTrue(ImageIO.read(tmp.resolve("alignment.png").toFile()).getWidth() > 0);
         assertTrue(ImageIO.read(tmp.resolve("curves.png").toFile()).getWidth() > 0);
