@@ -64,14 +64,20 @@ final class LasCommands {
                 defaultValue = "0")
         private float ctcWeight;
 
-        @Option(names = "--guided-attention", paramLabel = "WEIGHT[,SIGMA]", split = ",",
-                description = "Add WEIGHT times the guided attention loss (a penalty on attention far from the diagonal, width SIGMA, default 0.3).")
+        @Option(names = "--guided-attention", paramLabel = "WEIGHT[,SIGMA[,DECAY]]", split = ",",
+                description = "Add WEIGHT times the guided attention loss (a penalty on attention far from the diagonal, width SIGMA, default 0.3); "
+                        + "with DECAY the weight falls linearly to 0 over DECAY steps.")
         private float[] guidedAttention;
 
         @Option(names = "--dropout", paramLabel = "P",
                 description = "Dropout probability after each listener layer and on the speller's output MLP input, in [0, 1) (default: ${DEFAULT-VALUE}).",
                 defaultValue = "0")
         private float dropout;
+
+        @Option(names = "--ema", paramLabel = "DECAY",
+                description = "Validate and save an exponential moving average of the weights with this decay, in [0, 1) (e.g. 0.999; default: none).",
+                defaultValue = "0")
+        private float ema;
 
         @Option(names = "--spec-augment", description = "Mask training utterances with SpecAugment (2 frequency masks of up to 8 bins, 2 time masks of up to 5 frames).")
         private boolean specAugment;
@@ -100,11 +106,13 @@ final class LasCommands {
             var train = new LasTrainer.Data(features.extract(split.train(), cores()), transcripts(split.train()));
             var valid = new LasTrainer.Data(features.extract(split.validation(), cores()), transcripts(split.validation()));
             if (!(ctcWeight >= 0 && ctcWeight < 1)) throw new IllegalArgumentException("--ctc-weight must be in [0, 1), got " + ctcWeight);
-            if (guidedAttention != null && (guidedAttention.length > 2 || !(guidedAttention[0] >= 0)
-                    || (guidedAttention.length == 2 && !(guidedAttention[1] > 0)))) {
-                throw new IllegalArgumentException("--guided-attention takes WEIGHT >= 0 or WEIGHT,SIGMA with SIGMA > 0, got "
-                        + java.util.Arrays.toString(guidedAttention));
+            if (guidedAttention != null && (guidedAttention.length > 3 || !(guidedAttention[0] >= 0)
+                    || (guidedAttention.length >= 2 && !(guidedAttention[1] > 0))
+                    || (guidedAttention.length == 3 && !(guidedAttention[2] >= 0 && guidedAttention[2] == Math.rint(guidedAttention[2]))))) {
+                throw new IllegalArgumentException("--guided-attention takes WEIGHT >= 0, WEIGHT,SIGMA with SIGMA > 0 or WEIGHT,SIGMA,DECAY with "
+                        + "DECAY a whole number of steps >= 0, got " + java.util.Arrays.toString(guidedAttention));
             }
+            if (!(ema >= 0 && ema < 1)) throw new IllegalArgumentException("--ema must be in [0, 1), got " + ema);
             if (spliceWords < 0) throw new IllegalArgumentException("--splice-words must be >= 0, got " + spliceWords);
             if (spliceWords > 0) {
                 if (fmt == TranscribedData.Format.AN4) {
@@ -141,7 +149,8 @@ final class LasCommands {
                     teacherForcing == null ? d.tfStart() : teacherForcing[0],
                     teacherForcing == null ? d.tfEnd() : teacherForcing[teacherForcing.length - 1], d.labelSmoothing(), ctcWeight,
                     guidedAttention == null ? 0f : guidedAttention[0], guidedAttention == null || guidedAttention.length < 2 ? d.guidedSigma() : guidedAttention[1],
-                    specAugment ? LasTrainer.SPEC_AUGMENT : null, seed, out);
+                    guidedAttention == null || guidedAttention.length < 3 ? 0 : (int) guidedAttention[2],
+                    specAugment ? LasTrainer.SPEC_AUGMENT : null, ema, seed, out);
             err().printf(Locale.ROOT, "training %s (%,d parameters) for at most %d steps%s, batch %d%n", model,
                     new Las(config, new dev.attune.tensor.Generator(0)).parameterCount(), steps,
                     minutes == null ? "" : String.format(Locale.ROOT, " or %.1f minutes", minutes), batch);
