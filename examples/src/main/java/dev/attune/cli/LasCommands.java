@@ -64,9 +64,20 @@ final class LasCommands {
                 defaultValue = "0")
         private float ctcWeight;
 
-        @Option(names = "--guided-attention", paramLabel = "WEIGHT[,SIGMA]", split = ",",
-                description = "Add WEIGHT times the guided attention loss (a penalty on attention far from the diagonal, width SIGMA, default 0.3).")
+        @Option(names = "--guided-attention", paramLabel = "WEIGHT[,SIGMA[,DECAY]]", split = ",",
+                description = "Add WEIGHT times the guided attention loss (a penalty on attention far from the diagonal, width SIGMA, default 0.3); "
+                        + "with DECAY the weight falls linearly to 0 over DECAY steps.")
         private float[] guidedAttention;
+
+        @Option(names = "--dropout", paramLabel = "P",
+                description = "Dropout probability after each listener layer and on the speller's output MLP input, in [0, 1) (default: ${DEFAULT-VALUE}).",
+                defaultValue = "0")
+        private float dropout;
+
+        @Option(names = "--ema", paramLabel = "DECAY",
+                description = "Validate and save an exponential moving average of the weights with this decay, in [0, 1) (e.g. 0.999; default: none).",
+                defaultValue = "0")
+        private float ema;
 
         @Option(names = "--spec-augment", description = "Mask training utterances with SpecAugment (2 frequency masks of up to 8 bins, 2 time masks of up to 5 frames).")
         private boolean specAugment;
@@ -95,11 +106,13 @@ final class LasCommands {
             var train = new LasTrainer.Data(features.extract(split.train(), cores()), transcripts(split.train()));
             var valid = new LasTrainer.Data(features.extract(split.validation(), cores()), transcripts(split.validation()));
             if (!(ctcWeight >= 0 && ctcWeight < 1)) throw new IllegalArgumentException("--ctc-weight must be in [0, 1), got " + ctcWeight);
-            if (guidedAttention != null && (guidedAttention.length > 2 || !(guidedAttention[0] >= 0)
-                    || (guidedAttention.length == 2 && !(guidedAttention[1] > 0)))) {
-                throw new IllegalArgumentException("--guided-attention takes WEIGHT >= 0 or WEIGHT,SIGMA with SIGMA > 0, got "
-                        + java.util.Arrays.toString(guidedAttention));
+            if (guidedAttention != null && (guidedAttention.length > 3 || !(guidedAttention[0] >= 0)
+                    || (guidedAttention.length >= 2 && !(guidedAttention[1] > 0))
+                    || (guidedAttention.length == 3 && !(guidedAttention[2] >= 0 && guidedAttention[2] == Math.rint(guidedAttention[2]))))) {
+                throw new IllegalArgumentException("--guided-attention takes WEIGHT >= 0, WEIGHT,SIGMA with SIGMA > 0 or WEIGHT,SIGMA,DECAY with "
+                        + "DECAY a whole number of steps >= 0, got " + java.util.Arrays.toString(guidedAttention));
             }
+            if (!(ema >= 0 && ema < 1)) throw new IllegalArgumentException("--ema must be in [0, 1), got " + ema);
             if (spliceWords < 0) throw new IllegalArgumentException("--splice-words must be >= 0, got " + spliceWords);
             if (spliceWords > 0) {
                 if (fmt == TranscribedData.Format.AN4) {
@@ -122,6 +135,8 @@ final class LasCommands {
                     default -> throw new IllegalArgumentException("--attention must be dot or location, got '" + attention + "'");
                 });
             }
+            if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
+            config = config.withDropout(dropout);
             if (teacherForcing != null && teacherForcing.length > 2) {
                 throw new IllegalArgumentException("--teacher-forcing takes START or START,END, got " + teacherForcing.length + " values");
             }
@@ -134,7 +149,8 @@ final class LasCommands {
                     teacherForcing == null ? d.tfStart() : teacherForcing[0],
                     teacherForcing == null ? d.tfEnd() : teacherForcing[teacherForcing.length - 1], d.labelSmoothing(), ctcWeight,
                     guidedAttention == null ? 0f : guidedAttention[0], guidedAttention == null || guidedAttention.length < 2 ? d.guidedSigma() : guidedAttention[1],
-                    specAugment ? LasTrainer.SPEC_AUGMENT : null, seed, out);
+                    guidedAttention == null || guidedAttention.length < 3 ? 0 : (int) guidedAttention[2],
+                    specAugment ? LasTrainer.SPEC_AUGMENT : null, ema, seed, out);
             err().printf(Locale.ROOT, "training %s (%,d parameters) for at most %d steps%s, batch %d%n", model,
                     new Las(config, new dev.attune.tensor.Generator(0)).parameterCount(), steps,
                     minutes == null ? "" : String.format(Locale.ROOT, " or %.1f minutes", minutes), batch);
@@ -166,9 +182,15 @@ final class LasCommands {
         @Option(names = "--beam", paramLabel = "K", description = "Beam width; 1 is greedy decoding (default: ${DEFAULT-VALUE}).", defaultValue = "1")
         private int beam;
 
+        @Option(names = "--length-norm", paramLabel = "ALPHA",
+                description = "Beam search ranks ended hypotheses by log p / length^ALPHA, ALPHA >= 0 (default: ${DEFAULT-VALUE}).",
+                defaultValue = "" + Decoder.DEFAULT_ALPHA)
+        private double alpha;
+
         @Override
         public Integer call() throws Exception {
             if (beam < 1) throw new IllegalArgumentException("--beam must be >= 1, got " + beam);
+            if (!(alpha >= 0)) throw new IllegalArgumentException("--length-norm must be >= 0, got " + alpha);
             LasCheckpoint ck = LasCheckpoint.load(checkpoint);
             TranscribedData.Format fmt = TranscribedData.format(format, data);
             if (!TranscribedData.features(fmt).source().equals(ck.features().source())) {
@@ -178,7 +200,7 @@ final class LasCommands {
             List<Utterance> utts = TranscribedData.part(TranscribedData.load(fmt, data), split);
             if (utts.isEmpty()) throw new IllegalArgumentException("no utterances in split '" + split + "' of " + data);
             err().println("checkpoint: " + ck.describe());
-            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.features().extract(utts, cores()), 16, ck.maxLength(), beam);
+            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.features().extract(utts, cores()), 16, ck.maxLength(), beam, alpha);
             out().println(LasTrainer.score(transcripts(utts), hyps));
             return 0;
         }
@@ -193,15 +215,21 @@ final class LasCommands {
         @Option(names = "--beam", paramLabel = "K", description = "Beam width; 1 is greedy decoding (default: ${DEFAULT-VALUE}).", defaultValue = "1")
         private int beam;
 
+        @Option(names = "--length-norm", paramLabel = "ALPHA",
+                description = "Beam search ranks ended hypotheses by log p / length^ALPHA, ALPHA >= 0 (default: ${DEFAULT-VALUE}).",
+                defaultValue = "" + Decoder.DEFAULT_ALPHA)
+        private double alpha;
+
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "Audio (.wav) or feature (.mfc, .pt) files.")
         private List<Path> files;
 
         @Override
         public Integer call() throws Exception {
             if (beam < 1) throw new IllegalArgumentException("--beam must be >= 1, got " + beam);
+            if (!(alpha >= 0)) throw new IllegalArgumentException("--length-norm must be >= 0, got " + alpha);
             LasCheckpoint ck = LasCheckpoint.load(checkpoint);
             List<Utterance> utts = files.stream().map(f -> utterance(f, ck.features().source())).toList();
-            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.features().extract(utts, cores()), 16, ck.maxLength(), beam);
+            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.features().extract(utts, cores()), 16, ck.maxLength(), beam, alpha);
             for (int i = 0; i < files.size(); i++) out().println(files.get(i) + "\t" + hyps.get(i).text());
             return 0;
         }

@@ -59,14 +59,15 @@ class LasCommandsTest {
     }
 
     @Test
-    void trainingAids() {
+    void trainingAids() throws IOException {
         Path run = tmp.resolve("aids");
         CliRun.Result t = CliRun.run("train", "las", "--data", subset.toString(), "--model", "las-tiny", "--steps", "2", "--batch", "2",
-                "--splice-words", "3", "--ctc-weight", "0.3", "--guided-attention", "1,0.4", "--spec-augment", "--out", run.toString());
+                "--splice-words", "3", "--ctc-weight", "0.3", "--guided-attention", "1,0.4,10", "--spec-augment", "--dropout", "0.2", "--ema", "0.99", "--out", run.toString());
         assertEquals(0, t.exitCode(), t.err());
         assertTrue(t.err().contains("word splicing: 2 word pieces from the training files (0 skipped), 3 synthetic utterances of 1 to 1 words"), t.err());
         assertTrue(t.err().contains("(fsdd): 5 training and 1 validation utterances"), t.err());
         assertTrue(Files.isRegularFile(run.resolve("best.safetensors")));
+        assertEquals(0.2f, dev.attune.nn.train.LasCheckpoint.load(run.resolve("best.safetensors")).model().config().dropout(), "the checkpoint keeps --dropout");
     }
 
     @Test
@@ -85,7 +86,14 @@ class LasCommandsTest {
         assertTrue(r.err().contains("--ctc-weight must be in [0, 1), got 1.0"), r.err());
         r = CliRun.run("train", "las", "--data", subset.toString(), "--guided-attention", "1,0");
         assertEquals(1, r.exitCode());
-        assertTrue(r.err().contains("--guided-attention takes WEIGHT >= 0 or WEIGHT,SIGMA with SIGMA > 0, got [1.0, 0.0]"), r.err());
+        assertTrue(r.err().contains("--guided-attention takes WEIGHT >= 0, WEIGHT,SIGMA with SIGMA > 0 or WEIGHT,SIGMA,DECAY with DECAY a whole number "
+                + "of steps >= 0, got [1.0, 0.0]"), r.err());
+        r = CliRun.run("train", "las", "--data", subset.toString(), "--guided-attention", "1,0.3,2.5");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("got [1.0, 0.3, 2.5]"), r.err());
+        r = CliRun.run("train", "las", "--data", subset.toString(), "--ema", "1");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--ema must be in [0, 1), got 1.0"), r.err());
         r = CliRun.run("train", "las", "--data", subset.toString(), "--splice-words", "-1");
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("--splice-words must be >= 0, got -1"), r.err());
@@ -95,6 +103,12 @@ class LasCommandsTest {
         r = CliRun.run("eval", "las", "--checkpoint", "x.safetensors", "--data", subset.toString(), "--beam", "0");
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("--beam must be >= 1, got 0"), r.err());
+        r = CliRun.run("eval", "las", "--checkpoint", "x.safetensors", "--data", subset.toString(), "--beam", "2", "--length-norm", "-1");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--length-norm must be >= 0, got -1.0"), r.err());
+        r = CliRun.run("train", "las", "--data", subset.toString(), "--dropout", "1");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--dropout must be in [0, 1), got 1.0"), r.err());
         r = CliRun.run("decode", "las", "--checkpoint", "x.safetensors");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("Missing required parameter"), r.err());

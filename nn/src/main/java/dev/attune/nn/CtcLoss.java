@@ -1,5 +1,6 @@
 package dev.attune.nn;
 
+import dev.attune.tensor.Device;
 import dev.attune.tensor.Tensor;
 import java.util.Arrays;
 
@@ -23,6 +24,7 @@ import java.util.Arrays;
  * -inf is a large finite negative number, so unreachable states carry exact zeros in backward.
  * An utterance that no alignment fits (T_n &lt; L + the number of repeated neighbours in y) gets
  * loss 0 and no gradient, as with torch's {@code zero_infinity}; {@link #feasible} tells which.
+ * The result lives on the device of {@code logProbs}.
  */
 public final class CtcLoss {
     private static final float NEG = -1e30f;
@@ -72,15 +74,17 @@ public final class CtcLoss {
             single[b] = sb == 1;
             ok[b] = feasible(inputLengths[b], targets[b]);
         }
-        Tensor emissions = logProbs.gather(2, Tensor.ofInts(z, n, t, s));   // (N, T, S): lp_t(z_s)
+        // index and mask tensors are built on the CPU and moved to where the log-probabilities live
+        Device dev = logProbs.device();
+        Tensor emissions = logProbs.gather(2, Tensor.ofInts(z, n, t, s).to(dev));   // (N, T, S): lp_t(z_s)
         Tensor[] e = LSTM.unbind(emissions.transpose(0, 1));
-        Tensor skipMask = Tensor.ofBools(noSkip, n, s);
+        Tensor skipMask = Tensor.ofBools(noSkip, n, s).to(dev);
         boolean[] start = new boolean[n * s];
         for (int b = 0; b < n; b++) {
             start[b * s] = true;
             if (s > 1) start[b * s + 1] = true;
         }
-        Tensor alpha = e[0].maskedFill(Tensor.ofBools(not(start), n, s), NEG);
+        Tensor alpha = e[0].maskedFill(Tensor.ofBools(not(start), n, s).to(dev), NEG);
         for (int u = 1; u < t; u++) {
             Tensor stay = alpha;
             Tensor next = alpha.pad(new int[] {1, 0}, NEG).narrow(1, 0, s);
@@ -89,12 +93,12 @@ public final class CtcLoss {
             boolean[] running = new boolean[n];
             boolean all = true;
             for (int b = 0; b < n; b++) all &= running[b] = u < inputLengths[b];
-            alpha = all ? updated : Tensor.where(Tensor.ofBools(running, n, 1), updated, alpha);
+            alpha = all ? updated : Tensor.where(Tensor.ofBools(running, n, 1).to(dev), updated, alpha);
         }
-        Tensor end = alpha.gather(1, Tensor.ofInts(last, n, 1));
-        Tensor endBlank = alpha.gather(1, Tensor.ofInts(beforeLast, n, 1)).maskedFill(Tensor.ofBools(single, n, 1), NEG);
-        Tensor logLikelihood = logSumExp(end, endBlank, Tensor.full(NEG, n, 1)).reshape(n);
-        return Tensor.where(Tensor.ofBools(ok, n), logLikelihood.neg(), Tensor.zeros(n));
+        Tensor end = alpha.gather(1, Tensor.ofInts(last, n, 1).to(dev));
+        Tensor endBlank = alpha.gather(1, Tensor.ofInts(beforeLast, n, 1).to(dev)).maskedFill(Tensor.ofBools(single, n, 1).to(dev), NEG);
+        Tensor logLikelihood = logSumExp(end, endBlank, Tensor.full(NEG, n, 1).to(dev)).reshape(n);
+        return Tensor.where(Tensor.ofBools(ok, n).to(dev), logLikelihood.neg(), Tensor.zeros(n).to(dev));
     }
 
     /** Whether some alignment of {@code frames} frames spells {@code target}: frames &gt;= L + repeated neighbours. */

@@ -3,9 +3,12 @@ package dev.attune.nn;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.attune.nn.las.CharVocab;
+import dev.attune.nn.las.Encoded;
+import dev.attune.nn.las.GuidedAttention;
 import dev.attune.nn.las.Las;
 import dev.attune.nn.optim.AdamW;
 import dev.attune.tensor.Device;
+import dev.attune.tensor.F;
 import dev.attune.tensor.Generator;
 import dev.attune.tensor.Tensor;
 import java.util.List;
@@ -54,6 +57,53 @@ class ModuleToDeviceTest {
         Tensor targets = CharVocab.targets(List.of("yes", "no"));
         checkMoveAndTrain("LAS", m, d -> m.forward(x.to(d), lengths, targets.to(d), 1f, new Generator(7)).logits(),
                 d -> m.forward(x.to(d), lengths, targets.to(d), 1f, new Generator(7)).logits().pow(2f).mean());
+    }
+
+    /**
+     * The LAS training aids on the device: CTC on a head over the listener states (lengths that
+     * pad part of the batch, one target too long for its frames) and the guided attention loss of
+     * the speller's weights. Both losses equal the CPU ones, and their gradients reach every
+     * parameter on the device.
+     */
+    @Test
+    void ctcAndGuidedAttentionLossesRunOnTheDevice() {
+        Las las = new Las(Las.Config.tiny(CharVocab.size()).withInputDim(5), new Generator(8));
+        Linear ctcHead = new Linear(las.listener().outputDim(), CharVocab.size(), new Generator(9));
+        Tensor x = new Generator(10).randn(3, 24, 5);
+        int[] lengths = {24, 16, 9};
+        List<String> texts = List.of("yes", "no", "yesyes");
+        Tensor targets = CharVocab.targets(texts);
+        int[][] chars = texts.stream().map(CharVocab::encode).toArray(int[][]::new);
+        int[] outLengths = texts.stream().mapToInt(t -> t.length() + 1).toArray();
+        Function<Device, Tensor[]> losses = d -> {
+            Encoded h = las.listen(x.to(d), lengths);
+            Tensor ctc = CtcLoss.forward(F.logSoftmax(ctcHead.forward(h.values()), 2), h.lengths(), chars, CharVocab.PAD);
+            Tensor weights = las.speller().forward(h.values(), h.lengths(), targets.to(d), 1f, null).weights();
+            return new Tensor[] {ctc, GuidedAttention.loss(weights, outLengths, h.lengths(), 0.3f)};
+        };
+        las.eval();
+        ctcHead.eval();
+        Tensor[] onCpu = losses.apply(Device.CPU);
+        assertFalse(CtcLoss.feasible(las.listen(x, lengths).lengths()[2], chars[2]), "the third target does not fit its listener states");
+        las.to(SIM);
+        ctcHead.to(SIM);
+        Tensor[] moved = losses.apply(SIM);
+        for (int k = 0; k < 2; k++) {
+            assertSame(SIM, moved[k].device(), "loss " + k);
+            float[] a = onCpu[k].toFloatArray(), b = moved[k].toFloatArray();
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-5f * (1 + Math.abs(a[i])), "loss " + k + " [" + i + "]");
+        }
+        assertEquals(0f, moved[0].toFloatArray()[2], "an infeasible target costs nothing on the device too");
+        Tensor total = moved[0].sum().add(moved[1]);
+        total.backward();
+        for (Parameter p : ctcHead.parameters()) assertSame(SIM, p.value().grad().device(), "CTC head gradient");
+        for (Map.Entry<String, Parameter> e : las.namedParameters().entrySet()) {
+            if (e.getKey().startsWith("listener.") || e.getKey().startsWith("speller.attention.")) {
+                assertNotNull(e.getValue().value().grad(), e.getKey() + " gets a gradient from the two losses");
+                assertSame(SIM, e.getValue().value().grad().device(), e.getKey());
+            }
+        }
+        las.to(Device.CPU);
     }
 
     private static void checkMoveAndTrain(String what, Module m, Function<Device, Tensor> evalOutput, Function<Device, Tensor> trainLoss) {

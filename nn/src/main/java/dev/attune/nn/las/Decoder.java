@@ -19,15 +19,19 @@ import java.util.List;
  *   <li>{@link #beamSearch}: keeps the {@code beamWidth} most probable prefixes of one utterance
  *       (all hypotheses run as one batch, following their parents with {@link Speller.State#select}).
  *       At each step every live prefix is extended by every character; the best {@code beamWidth}
- *       extensions are kept, those ending in {@code <eos>} are set aside as finished. Search stops
- *       when {@code beamWidth} hypotheses have finished, none is left alive, or after
- *       {@code maxLength} characters (the live prefixes then count as finished, cut). The result
- *       is the finished hypothesis of highest {@link Hypothesis#score}: log p divided by
- *       {@code length^alpha} (length normalisation; alpha 0 ranks by log p alone, which favours
- *       short outputs). With width 1 the kept extension is always the argmax, so it equals greedy.</li>
+ *       extensions are kept, those ending in {@code <eos>} leave the beam as ended hypotheses.
+ *       Search stops when nothing is live, after {@code maxLength} characters, or when no live
+ *       prefix can beat the best ended hypothesis any more (see {@link #search}). The result is the
+ *       ended hypothesis of highest {@link Hypothesis#score}: log p divided by {@code length^alpha}
+ *       (length normalisation; alpha 0 ranks by log p alone, which favours short outputs); only
+ *       when none ended, the best prefix cut at the limit. With width 1 the kept extension is
+ *       always the argmax, so it equals greedy.</li>
  * </ul>
  */
 public final class Decoder {
+    /** The length-normalisation exponent of {@code eval las} and {@code decode las} unless told otherwise (see the nn README for the measurement). */
+    public static final double DEFAULT_ALPHA = 1.0;
+
     private Decoder() {}
 
     /**
@@ -108,9 +112,23 @@ public final class Decoder {
         }
     }
 
-    private record Beam(int[] tokens, double logProb, List<float[]> rows) {}
+    /**
+     * What beam search needs from a model, one step at a time, so that the search itself can be
+     * read (and tested) apart from {@link Speller}. The live hypotheses are the rows of a batch.
+     */
+    interface Stepper {
+        /**
+         * Feeds each live hypothesis its previous symbol ({@code <sos>} at the first step) and
+         * returns the log-probabilities of its next symbol, (rows, vocab) flattened.
+         */
+        float[] step(int[] previous);
 
-    private record Candidate(int parent, int token, double logProb) {}
+        /** The attention weights of the last step of row {@code row} (empty when the model has none). */
+        float[] weights(int row);
+
+        /** Keeps the rows {@code rows} of the last step, in that order, as the next live hypotheses. */
+        void select(int[] rows);
+    }
 
     /**
      * Beam search over one utterance: frames (1, T, inputDim), width {@code beamWidth},
@@ -124,57 +142,110 @@ public final class Decoder {
             throw new IllegalArgumentException("Decoder.beamSearch: expected one utterance of shape (1, T, D), got " + Arrays.toString(x.shape()));
         }
         Speller speller = las.speller();
-        int vocab = speller.vocabSize(), eos = speller.eosId();
         boolean wasTraining = las.isTraining();
         las.eval();
         try (GradMode _ = GradMode.noGrad()) {
             Encoded h = las.listen(x, null);
             int u = h.lengths()[0];
-            Speller.State state = speller.initialState(h.values(), h.lengths());
-            List<Beam> beams = List.of(new Beam(new int[0], 0.0, List.of()));
-            int[] prev = {speller.sosId()};
-            List<Hypothesis> finished = new ArrayList<>();
-            for (int i = 0; i < maxLength && !beams.isEmpty() && finished.size() < beamWidth; i++) {
-                Speller.Step s = speller.step(state, Tensor.ofInts(prev, prev.length).to(h.values().device()));
-                float[] lp = F.logSoftmax(s.logits(), 1).toFloatArray();
-                float[] w = s.weights().toFloatArray();
-                List<Candidate> cands = new ArrayList<>(beams.size() * vocab);
-                for (int b = 0; b < beams.size(); b++) {
-                    for (int v = 0; v < vocab; v++) cands.add(new Candidate(b, v, beams.get(b).logProb() + lp[b * vocab + v]));
+            Speller.State[] state = {speller.initialState(h.values(), h.lengths()), null};   // current, after the last step
+            float[][] weights = new float[1][];
+            Stepper stepper = new Stepper() {
+                @Override
+                public float[] step(int[] previous) {
+                    Speller.Step s = speller.step(state[0], Tensor.ofInts(previous, previous.length).to(h.values().device()));
+                    state[1] = s.state();
+                    weights[0] = s.weights().toFloatArray();
+                    return F.logSoftmax(s.logits(), 1).toFloatArray();
                 }
-                // best first; ties go to the earlier beam, then the lower id, so results are deterministic
-                cands.sort(Comparator.comparingDouble(Candidate::logProb).reversed());
-                List<Beam> next = new ArrayList<>();
-                List<Integer> parents = new ArrayList<>(), tokens = new ArrayList<>();
-                for (Candidate c : cands.subList(0, Math.min(beamWidth, cands.size()))) {
-                    Beam parent = beams.get(c.parent());
-                    List<float[]> rows = new ArrayList<>(parent.rows());
-                    rows.add(Arrays.copyOfRange(w, c.parent() * u, (c.parent() + 1) * u));
-                    if (c.token() == eos) {
-                        finished.add(new Hypothesis(parent.tokens(), c.logProb(), true, rows.toArray(new float[0][])));
-                    } else {
-                        int[] t = Arrays.copyOf(parent.tokens(), parent.tokens().length + 1);
-                        t[t.length - 1] = c.token();
-                        next.add(new Beam(t, c.logProb(), rows));
-                        parents.add(c.parent());
-                        tokens.add(c.token());
-                    }
+
+                @Override
+                public float[] weights(int row) {
+                    return Arrays.copyOfRange(weights[0], row * u, (row + 1) * u);
                 }
-                beams = next;
-                if (!next.isEmpty()) {
-                    state = s.state().select(parents.stream().mapToInt(Integer::intValue).toArray());
-                    prev = tokens.stream().mapToInt(Integer::intValue).toArray();
+
+                @Override
+                public void select(int[] rows) {
+                    state[0] = state[1].select(rows);
                 }
-            }
-            if (finished.size() < beamWidth) {
-                for (Beam b : beams) finished.add(new Hypothesis(b.tokens(), b.logProb(), false, b.rows().toArray(new float[0][])));
-            }
-            Hypothesis best = finished.get(0);
-            for (Hypothesis hyp : finished) if (hyp.score(alpha) > best.score(alpha)) best = hyp;
-            return best;
+            };
+            return search(stepper, speller.vocabSize(), speller.sosId(), speller.eosId(), beamWidth, maxLength, alpha);
         } finally {
             if (wasTraining) las.train();
         }
+    }
+
+    private record Beam(int[] tokens, double logProb, List<float[]> rows) {}
+
+    private record Candidate(int parent, int token, double logProb) {}
+
+    /**
+     * The search of {@link #beamSearch} over any {@link Stepper} (arguments already checked):
+     * <ol>
+     *   <li>every live prefix is extended by every symbol; of all extensions the best
+     *       {@code beamWidth} by log p are kept; those ending in {@code <eos>} leave the beam as
+     *       ended hypotheses, the others stay live (so the beam narrows as hypotheses end);</li>
+     *   <li>the search stops when nothing is live, after {@code maxLength} symbols, or when no
+     *       live prefix can still beat the best ended hypothesis: log p only falls as a prefix
+     *       grows, so a prefix of log p {@code lp} ends with a score of at most
+     *       {@code lp / maxLength^alpha}. It does not stop merely because {@code beamWidth}
+     *       hypotheses have ended: short, improbable ones end early, and stopping there threw
+     *       away the live, far more probable ones (beam 4 decoded FSDD worse than greedy);</li>
+     *   <li>the result is the ended hypothesis of highest {@link Hypothesis#score}; prefixes cut
+     *       at the length limit are candidates only when none ended (they lack the {@code <eos>}
+     *       term, and a loop cut at the limit is no transcript).</li>
+     * </ol>
+     */
+    static Hypothesis search(Stepper stepper, int vocab, int sos, int eos, int beamWidth, int maxLength, double alpha) {
+        List<Beam> beams = List.of(new Beam(new int[0], 0.0, List.of()));
+        int[] prev = {sos};
+        Hypothesis best = null;
+        double bound = Math.pow(maxLength, alpha);
+        for (int i = 0; i < maxLength && !beams.isEmpty(); i++) {
+            float[] lp = stepper.step(prev);
+            List<Candidate> cands = new ArrayList<>(beams.size() * vocab);
+            for (int b = 0; b < beams.size(); b++) {
+                for (int v = 0; v < vocab; v++) cands.add(new Candidate(b, v, beams.get(b).logProb() + lp[b * vocab + v]));
+            }
+            // best first; ties go to the earlier beam, then the lower id, so results are deterministic
+            cands.sort(Comparator.comparingDouble(Candidate::logProb).reversed());
+            List<Beam> next = new ArrayList<>();
+            List<Integer> parents = new ArrayList<>();
+            for (Candidate c : cands.subList(0, Math.min(beamWidth, cands.size()))) {
+                Beam parent = beams.get(c.parent());
+                List<float[]> rows = new ArrayList<>(parent.rows());
+                rows.add(stepper.weights(c.parent()));
+                if (c.token() == eos) {
+                    Hypothesis h = new Hypothesis(parent.tokens(), c.logProb(), true, rows.toArray(new float[0][]));
+                    if (best == null || h.score(alpha) > best.score(alpha)) best = h;
+                } else {
+                    int[] t = Arrays.copyOf(parent.tokens(), parent.tokens().length + 1);
+                    t[t.length - 1] = c.token();
+                    next.add(new Beam(t, c.logProb(), rows));
+                    parents.add(c.parent());
+                }
+            }
+            // drop the prefixes that can no longer beat the best ended hypothesis
+            List<Beam> live = new ArrayList<>();
+            List<Integer> liveParents = new ArrayList<>();
+            for (int j = 0; j < next.size(); j++) {
+                if (best == null || next.get(j).logProb() / bound > best.score(alpha)) {
+                    live.add(next.get(j));
+                    liveParents.add(parents.get(j));
+                }
+            }
+            beams = live;
+            if (!live.isEmpty()) {
+                stepper.select(liveParents.stream().mapToInt(Integer::intValue).toArray());
+                prev = live.stream().mapToInt(bm -> bm.tokens()[bm.tokens().length - 1]).toArray();
+            }
+        }
+        if (best == null) {
+            for (Beam bm : beams) {
+                Hypothesis h = new Hypothesis(bm.tokens(), bm.logProb(), false, bm.rows().toArray(new float[0][]));
+                if (best == null || h.score(alpha) > best.score(alpha)) best = h;
+            }
+        }
+        return best;
     }
 
     private static void checkMaxLength(String op, int maxLength) {

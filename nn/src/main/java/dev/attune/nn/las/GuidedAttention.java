@@ -16,7 +16,7 @@ import java.util.Arrays;
  *   loss      = sum_n sum_{i &lt; L_n} sum_{u &lt; U_n} alpha_n(i, u) W_n(i, u) / sum_n L_n
  * </pre>
  * i.e. the mean over output steps of the expected penalty, in [0, 1); its gradient with respect
- * to alpha is the constant W over the step count.
+ * to alpha is the constant W over the step count. The loss lives on the device of the weights.
  */
 public final class GuidedAttention {
     private GuidedAttention() {}
@@ -49,6 +49,7 @@ public final class GuidedAttention {
             }
         }
         if (steps == 0) throw new IllegalArgumentException("GuidedAttention: no output steps (all output lengths are 0)");
-        return weights.mul(Tensor.of(w, n, l, u)).sum().div(Tensor.scalar(steps));
+        // the penalty table is built on the CPU and moved to the device of the weights
+        return weights.mul(Tensor.of(w, n, l, u).to(weights.device())).sum().div(Tensor.scalar(steps).to(weights.device()));
     }
 }

@@ -17,16 +17,19 @@ public final class Las extends Module {
     /**
      * Sizes of a LAS model. {@code listenerLayers} counts the pyramidal layers after the first
      * BLSTM (time shrinks 2^listenerLayers times); {@code locationChannels} and
-     * {@code locationHalfWidth} matter only for location-aware attention (filters of width 2*halfWidth+1).
+     * {@code locationHalfWidth} matter only for location-aware attention (filters of width 2*halfWidth+1);
+     * {@code dropout} is the training-time drop probability after each listener layer and of the
+     * speller's MLP input (0 in the presets; no effect on evaluation or on the parameters).
      */
     public record Config(int inputDim, int listenerHidden, int listenerLayers, int spellerHidden, int spellerLayers,
                          int embeddingDim, int attentionDim, int vocabSize, AttentionKind attention,
-                         int locationChannels, int locationHalfWidth, int sosId, int eosId, int padId) {
+                         int locationChannels, int locationHalfWidth, int sosId, int eosId, int padId, float dropout) {
         public Config {
             if (inputDim <= 0 || listenerHidden <= 0 || listenerLayers < 0 || spellerHidden <= 0 || spellerLayers <= 0
                     || embeddingDim <= 0 || attentionDim <= 0 || vocabSize <= 0 || attention == null) {
                 throw new IllegalArgumentException("Las.Config: sizes must be positive (listenerLayers >= 0), got " + this);
             }
+            if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("Las.Config: dropout must be in [0, 1), got " + dropout);
         }
 
         /**
@@ -35,7 +38,7 @@ public final class Las extends Module {
          */
         public static Config small(int vocabSize) {
             return new Config(40, 128, 2, 256, 2, 128, 128, vocabSize, AttentionKind.DOT, 10, 50,
-                    CharVocab.SOS, CharVocab.EOS, CharVocab.PAD);
+                    CharVocab.SOS, CharVocab.EOS, CharVocab.PAD, 0f);
         }
 
         /**
@@ -46,7 +49,7 @@ public final class Las extends Module {
          */
         public static Config tiny(int vocabSize) {
             return new Config(40, 64, 3, 128, 1, 32, 64, vocabSize, AttentionKind.DOT, 10, 50,
-                    CharVocab.SOS, CharVocab.EOS, CharVocab.PAD);
+                    CharVocab.SOS, CharVocab.EOS, CharVocab.PAD, 0f);
         }
 
         /** The preset {@code las-small} or {@code las-tiny} for {@code inputDim} features and {@link CharVocab}. */
@@ -61,12 +64,17 @@ public final class Las extends Module {
 
         public Config withInputDim(int dim) {
             return new Config(dim, listenerHidden, listenerLayers, spellerHidden, spellerLayers, embeddingDim, attentionDim,
-                    vocabSize, attention, locationChannels, locationHalfWidth, sosId, eosId, padId);
+                    vocabSize, attention, locationChannels, locationHalfWidth, sosId, eosId, padId, dropout);
         }
 
         public Config withAttention(AttentionKind kind) {
             return new Config(inputDim, listenerHidden, listenerLayers, spellerHidden, spellerLayers, embeddingDim, attentionDim,
-                    vocabSize, kind, locationChannels, locationHalfWidth, sosId, eosId, padId);
+                    vocabSize, kind, locationChannels, locationHalfWidth, sosId, eosId, padId, dropout);
+        }
+
+        public Config withDropout(float p) {
+            return new Config(inputDim, listenerHidden, listenerLayers, spellerHidden, spellerLayers, embeddingDim, attentionDim,
+                    vocabSize, attention, locationChannels, locationHalfWidth, sosId, eosId, padId, p);
         }
     }
 
@@ -76,7 +84,7 @@ public final class Las extends Module {
 
     public Las(Config config, Generator g) {
         this.config = config;
-        this.listener = child("listener", new Listener(config.inputDim(), config.listenerHidden(), config.listenerLayers(), g));
+        this.listener = child("listener", new Listener(config.inputDim(), config.listenerHidden(), config.listenerLayers(), config.dropout(), g));
         int d = listener.outputDim();
         Attention attention = switch (config.attention()) {
             case DOT -> new DotAttention(config.spellerHidden(), d, config.attentionDim(), g);
@@ -84,7 +92,7 @@ public final class Las extends Module {
                     config.locationHalfWidth(), g);
         };
         this.speller = child("speller", new Speller(config.vocabSize(), config.embeddingDim(), config.spellerHidden(),
-                config.spellerLayers(), d, attention, config.sosId(), config.eosId(), config.padId(), g));
+                config.spellerLayers(), d, attention, config.sosId(), config.eosId(), config.padId(), config.dropout(), g));
     }
 
     /** las-small ({@link Config#small}) for a vocabulary of {@code vocabSize} symbols. */

@@ -1,5 +1,6 @@
 package dev.attune.nn.las;
 
+import dev.attune.nn.Dropout;
 import dev.attune.nn.LSTM;
 import dev.attune.nn.Module;
 import dev.attune.nn.Sequential;
@@ -12,17 +13,20 @@ import java.util.Arrays;
  * {@code pyramidLayers} {@link PyramidalBLSTM}s (children {@code pyramid.0, pyramid.1, ...}),
  * each halving time. Input (N, T, inputDim) with lengths; output h = (N, T / 2^k, 2H) with
  * lengths L / 2^k (floored at each layer). Three pyramid layers give the paper's 8x reduction.
- * Every utterance needs at least 2^k frames.
+ * Every utterance needs at least 2^k frames. With a dropout probability p &gt; 0, each layer's output
+ * (the last one included) goes through inverted dropout in training (child {@code dropout}, no parameters).
  */
 public final class Listener extends Module {
     private final int inputDim, hidden, pyramidLayers;
     private final LSTM rnn;
     private final Sequential pyramid;
+    private final Dropout dropout;
 
-    public Listener(int inputDim, int hidden, int pyramidLayers, Generator g) {
-        if (inputDim <= 0 || hidden <= 0 || pyramidLayers < 0) {
-            throw new IllegalArgumentException("Listener: need positive sizes and pyramidLayers >= 0, got inputDim=" + inputDim
-                    + ", hidden=" + hidden + ", pyramidLayers=" + pyramidLayers);
+    /** @param dropout drop probability after each layer in training, in [0, 1); {@code g} also draws its masks */
+    public Listener(int inputDim, int hidden, int pyramidLayers, float dropout, Generator g) {
+        if (inputDim <= 0 || hidden <= 0 || pyramidLayers < 0 || !(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("Listener: need positive sizes, pyramidLayers >= 0 and dropout in [0, 1), got inputDim=" + inputDim
+                    + ", hidden=" + hidden + ", pyramidLayers=" + pyramidLayers + ", dropout=" + dropout);
         }
         this.inputDim = inputDim;
         this.hidden = hidden;
@@ -30,6 +34,7 @@ public final class Listener extends Module {
         this.rnn = child("rnn", new LSTM(inputDim, hidden, 1, true, true, 0f, true, g));
         this.pyramid = child("pyramid", new Sequential());
         for (int k = 0; k < pyramidLayers; k++) pyramid.add(new PyramidalBLSTM(2 * hidden, hidden, g));
+        this.dropout = child("dropout", new Dropout(dropout, g));
     }
 
     /** x (N, T, inputDim) and lengths (null: all T) to listener states (N, T / 2^k, 2H) with their lengths. */
@@ -54,8 +59,11 @@ public final class Listener extends Module {
                 }
             }
         }
-        Encoded h = new Encoded(rnn.forward(x, null, lens).output(), lens);
-        for (int k = 0; k < pyramidLayers; k++) h = ((PyramidalBLSTM) pyramid.get(k)).forward(h.values(), h.lengths());
+        Encoded h = new Encoded(dropout.forward(rnn.forward(x, null, lens).output()), lens);
+        for (int k = 0; k < pyramidLayers; k++) {
+            Encoded next = ((PyramidalBLSTM) pyramid.get(k)).forward(h.values(), h.lengths());
+            h = new Encoded(dropout.forward(next.values()), next.lengths());
+        }
         traced(h.values(), x);
         return h;
     }

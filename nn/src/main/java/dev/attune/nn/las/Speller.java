@@ -2,6 +2,7 @@ package dev.attune.nn.las;
 
 import dev.attune.kernels.DType;
 import dev.attune.nn.Activation;
+import dev.attune.nn.Dropout;
 import dev.attune.nn.Embedding;
 import dev.attune.nn.LSTM;
 import dev.attune.nn.LSTMState;
@@ -19,10 +20,11 @@ import java.util.Arrays;
  * <pre>
  *   s_i = LSTM([E y_{i-1}; c_{i-1}], s_{i-1})        multi-layer; s_i is the top layer's h (N, S)
  *   c_i, alpha_i = Attention(s_i, h)                  over the listener states h (N, U, D)
- *   logits_i = MLP([s_i; c_i])                        Linear(S+D, S), ReLU, Linear(S, vocab)
+ *   logits_i = MLP(dropout([s_i; c_i]))               Linear(S+D, S), ReLU, Linear(S, vocab)
  * </pre>
  * Children: {@code embedding} (vocab, E), {@code rnn} (an {@link LSTM} of input E+D, hidden S,
- * stepped one character at a time), {@code attention}, {@code character_distribution} (the MLP).
+ * stepped one character at a time), {@code attention}, {@code character_distribution} (the MLP),
+ * {@code dropout} (inverted dropout in training with the probability given, none in evaluation).
  * Before the first step the state and context are zeros, the previous character is {@code <sos>}
  * and the previous attention weights are uniform over each utterance.
  *
@@ -52,16 +54,18 @@ public final class Speller extends Module {
     private final LSTM rnn;
     private final Attention attention;
     private final Sequential characterDistribution;
+    private final Dropout dropout;
 
     /**
      * @param contextDim width D of the listener states
      * @param attention  attention with query width {@code hidden} and value width {@code contextDim}
+     * @param dropout    drop probability of the MLP input in training, in [0, 1); {@code g} also draws its masks
      */
     public Speller(int vocabSize, int embeddingDim, int hidden, int layers, int contextDim, Attention attention,
-                   int sosId, int eosId, int padId, Generator g) {
-        if (vocabSize <= 0 || embeddingDim <= 0 || hidden <= 0 || layers <= 0 || contextDim <= 0) {
-            throw new IllegalArgumentException("Speller: sizes must be positive, got vocab=" + vocabSize + ", embedding=" + embeddingDim
-                    + ", hidden=" + hidden + ", layers=" + layers + ", context=" + contextDim);
+                   int sosId, int eosId, int padId, float dropout, Generator g) {
+        if (vocabSize <= 0 || embeddingDim <= 0 || hidden <= 0 || layers <= 0 || contextDim <= 0 || !(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("Speller: sizes must be positive and dropout in [0, 1), got vocab=" + vocabSize + ", embedding=" + embeddingDim
+                    + ", hidden=" + hidden + ", layers=" + layers + ", context=" + contextDim + ", dropout=" + dropout);
         }
         for (int id : new int[] {sosId, eosId, padId}) {
             if (id < 0 || id >= vocabSize) {
@@ -91,6 +95,7 @@ public final class Speller extends Module {
         characterDistribution.add(first, first::forward);
         characterDistribution.add(relu, relu::forward);
         characterDistribution.add(last, last::forward);
+        this.dropout = child("dropout", new Dropout(dropout, g));
     }
 
     /** The state before the first character, for listener states (N, U, D) with their lengths. */
@@ -112,7 +117,7 @@ public final class Speller extends Module {
         Tensor input = Tensor.cat(1, embedding.forward(prevToken), state.context());
         LSTM.Output o = rnn.step(input, state.rnn());
         Attention.Result att = attention.forward(o.output(), state.memory(), state.weights());
-        Tensor logits = characterDistribution.forward(Tensor.cat(1, o.output(), att.context()));
+        Tensor logits = characterDistribution.forward(dropout.forward(Tensor.cat(1, o.output(), att.context())));
         traced(logits, prevToken);
         return new Step(logits, att.weights(), new State(o.state(), att.context(), att.weights(), state.memory()));
     }

@@ -16,6 +16,7 @@ import dev.attune.nn.optim.ClipGrad;
 import dev.attune.nn.optim.LrSchedule;
 import dev.attune.tensor.F;
 import dev.attune.tensor.Generator;
+import dev.attune.tensor.GradMode;
 import dev.attune.tensor.Tensor;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -43,12 +44,14 @@ import java.util.stream.IntStream;
  *       CTC asks each listener state to say which character is under it, in order (the usual
  *       reason joint training helps attention; on yes/no it did not start alignment by itself,
  *       see the nn README); the head is used only in training and is not saved; with a guided attention weight g &gt; 0, g times
- *       {@link GuidedAttention}'s penalty on off-diagonal attention weights is added;</li>
+ *       {@link GuidedAttention}'s penalty on off-diagonal attention weights is added (g falling
+ *       linearly to 0 over {@code guidedDecay} steps when that is set);</li>
  *   <li>optionally SpecAugment masks on each training utterance as it is drawn ({@link #SPEC_AUGMENT});</li>
  *   <li>teacher forcing ratio decaying linearly from {@code tfStart} to {@code tfEnd} over the run
  *       (the speller is fed its own best guess otherwise, see {@link Speller#forward});</li>
  *   <li>AdamW, linear warm-up, then a cosine decay of the learning rate to a tenth over the run;
- *       joint gradient-norm clipping;</li>
+ *       joint gradient-norm clipping; optionally an exponential moving average of the weights
+ *       ({@link EmaWeights}), which is what validation decodes and the checkpoints hold;</li>
  *   <li>batches of utterances of similar length (sorted by frames, cut into batches, the batch
  *       order shuffled every epoch), so little of each batch is padding;</li>
  *   <li>every {@code validEvery} steps (and at the end): greedy decoding of the validation set
@@ -89,13 +92,18 @@ public final class LasTrainer {
      * @param ctcWeight      weight lambda of the auxiliary CTC loss on the listener, in [0, 1); 0 for none
      * @param guidedWeight   weight of the guided attention loss ({@link GuidedAttention}), &gt;= 0; 0 for none
      * @param guidedSigma    its width sigma (e.g. 0.3), positive
+     * @param guidedDecay    steps over which the guided attention weight falls linearly to 0 (it gets
+     *                       attention started; later the alignment may leave the diagonal, e.g. over a
+     *                       long leading silence); 0 keeps it constant
      * @param augment        SpecAugment applied to every training utterance each time it is drawn, or null for none
+     * @param ema            decay of an exponential moving average of the weights ({@link #EmaWeights}), in [0, 1);
+     *                       0 for none. With it, validation decodes and the checkpoints hold the averaged weights
      * @param seed           seeds initialisation, batch order, teacher-forcing and SpecAugment draws
      * @param out            folder for the checkpoints and pictures; null writes nothing
      */
     public record Options(int steps, double maxSeconds, int batchSize, double lr, int warmup, double clipNorm, int validEvery, float tfStart,
                           float tfEnd, float labelSmoothing, float ctcWeight,
-                          float guidedWeight, float guidedSigma, SpecAugment augment, long seed, Path out) {
+                          float guidedWeight, float guidedSigma, int guidedDecay, SpecAugment augment, float ema, long seed, Path out) {
         public Options {
             if (steps <= 0 || batchSize <= 0 || validEvery <= 0 || warmup < 0 || !(maxSeconds >= 0)) {
                 throw new IllegalArgumentException("LasTrainer.Options: steps, batch size and validEvery must be positive, warm-up and maxSeconds >= 0, got "
@@ -115,11 +123,19 @@ public final class LasTrainer {
                 throw new IllegalArgumentException("LasTrainer.Options: the guided attention weight must be >= 0 and its sigma positive, got "
                         + guidedWeight + ", " + guidedSigma);
             }
+            if (guidedDecay < 0) throw new IllegalArgumentException("LasTrainer.Options: the guided attention decay must be >= 0 steps, got " + guidedDecay);
+            if (!(ema >= 0 && ema < 1)) throw new IllegalArgumentException("LasTrainer.Options: the EMA decay must be in [0, 1), got " + ema);
         }
 
-        /** The recipe: batch 16, lr 1e-3 with 200 warm-up steps, clip 1, teacher forcing 0.9 to 0.5, smoothing 0.1, no CTC, no guided attention, no SpecAugment, 10 validations. */
+        /** The recipe: batch 16, lr 1e-3 with 200 warm-up steps, clip 1, teacher forcing 0.9 to 0.5, smoothing 0.1, no CTC, no guided attention, no SpecAugment, no EMA, 10 validations. */
         public static Options defaults(int steps, double maxSeconds, long seed, Path out) {
-            return new Options(steps, maxSeconds, 16, 1e-3, Math.min(200, steps / 10), 1.0, Math.max(1, steps / 10), 0.9f, 0.5f, 0.1f, 0f, 0f, 0.3f, null, seed, out);
+            return new Options(steps, maxSeconds, 16, 1e-3, Math.min(200, steps / 10), 1.0, Math.max(1, steps / 10), 0.9f, 0.5f, 0.1f, 0f, 0f, 0.3f, 0,
+                    null, 0f, seed, out);
+        }
+
+        /** The guided attention weight at {@code step}: constant, or falling linearly to 0 over {@code guidedDecay} steps. */
+        public float guidedWeightAt(int step) {
+            return guidedDecay == 0 ? guidedWeight : guidedWeight * Math.max(0f, 1f - (float) step / guidedDecay);
         }
     }
 
@@ -202,6 +218,7 @@ public final class LasTrainer {
         int maxLength = maxLengthFor(train);
         if (options.out() != null) Files.createDirectories(options.out());
         List<int[]> batches = lengthBatches(train.features(), options.batchSize());
+        EmaWeights ema = options.ema() > 0 ? new EmaWeights(model.parameters(), options.ema()) : null;
 
         List<Point> curve = new ArrayList<>();
         ErrorRates last = null;
@@ -230,10 +247,11 @@ public final class LasTrainer {
             optimizer.setLr(options.lr() * warmup.factor(step) * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progressFraction))));
             model.train();
             optimizer.zeroGrad();
-            Tensor loss = loss(model, ctcHead, options, train, members, tf, g);
+            Tensor loss = loss(model, ctcHead, options, train, members, tf, options.guidedWeightAt(step), g);
             loss.backward();
             ClipGrad.clipGradNorm(parameters, options.clipNorm());
             optimizer.step();
+            if (ema != null) ema.update(step);
             step++;
             lossSum += loss.item();
             intervalSteps++;
@@ -246,9 +264,10 @@ public final class LasTrainer {
                 printProgress(step, lossSum / intervalSteps, tf, optimizer.lr(), now - start, last);
             }
             if (validate) {
-                List<Decoder.Hypothesis> hyps = decode(model, validation.features(), options.batchSize(), maxLength, 1);
+                if (ema != null) ema.swap();   // validate and save the averaged weights
+                List<Decoder.Hypothesis> hyps = decode(model, validation.features(), options.batchSize(), maxLength, 1, 0);
                 last = score(validation.transcripts(), hyps);
-                double trainCer = score(selectionTexts, decode(model, selectionFeatures, options.batchSize(), maxLength, 1)).cer();
+                double trainCer = score(selectionTexts, decode(model, selectionFeatures, options.batchSize(), maxLength, 1, 0)).cer();
                 curve.add(new Point(step, lossSum / intervalSteps, trainCer, last.cer(), last.wer()));
                 lossSum = 0;
                 intervalSteps = 0;
@@ -262,6 +281,7 @@ public final class LasTrainer {
                     }
                 }
                 save("last.safetensors", model, optimizer, maxLength, step, last.cer());
+                if (ema != null && !done) ema.swap();   // back to the trained weights; after the last step the model keeps the average
                 if (progress != null) {
                     progress.printf(Locale.ROOT, "%n  step %d: training CER %.2f%% (%d utterances), validation %s%s; e.g. \"%s\" -> \"%s\"%n",
                             step, 100 * trainCer, selection.length, last, bestStep == step ? " (best so far)" : "", validation.transcripts().get(0),
@@ -287,6 +307,51 @@ public final class LasTrainer {
     }
 
     /**
+     * An exponential moving average of the weights (Polyak averaging): after optimizer step t
+     * (0-based) each parameter's average becomes {@code a = d a + (1 - d) w} with
+     * {@code d = min(decay, (1 + t) / (10 + t))}, so the first steps, far from the final weights,
+     * are soon forgotten. The average starts as the initial weights. {@link #swap} exchanges the
+     * model's weights with the averages (twice restores them).
+     */
+    static final class EmaWeights {
+        private final List<Parameter> parameters;
+        private final List<Tensor> averages = new ArrayList<>();
+        private final float decay;
+
+        EmaWeights(List<Parameter> parameters, float decay) {
+            this.parameters = List.copyOf(parameters);
+            this.decay = decay;
+            for (Parameter p : parameters) averages.add(p.value().detach().copy());
+        }
+
+        /** Folds in the weights after optimizer step {@code step} (0-based). */
+        void update(int step) {
+            float d = Math.min(decay, (1f + step) / (10f + step));
+            try (GradMode _ = GradMode.noGrad()) {
+                for (int k = 0; k < averages.size(); k++) {
+                    averages.set(k, averages.get(k).mul(d).add(parameters.get(k).value().mul(1 - d)));
+                }
+            }
+        }
+
+        /** Exchanges the model's weights and the averages. */
+        void swap() {
+            try (GradMode _ = GradMode.noGrad()) {
+                for (int k = 0; k < averages.size(); k++) {
+                    Tensor w = parameters.get(k).value().detach().copy();
+                    parameters.get(k).value().copyFrom(averages.get(k));
+                    averages.set(k, w);
+                }
+            }
+        }
+
+        /** The averages (the model's weights while swapped in). */
+        List<Tensor> averages() {
+            return List.copyOf(averages);
+        }
+    }
+
+    /**
      * The training utterances that select the best checkpoint: all of them when there are at most
      * {@link #SELECTION_SIZE}, else that many at evenly spaced positions {@code floor(k * n / SELECTION_SIZE)}.
      */
@@ -308,9 +373,9 @@ public final class LasTrainer {
      * The loss of one batch under teacher forcing: the mean cross entropy (pad ignored, smoothed
      * by the options' label smoothing), mixed with the CTC loss per character as
      * {@code (1 - ctcWeight) CE + ctcWeight CTC} when {@code ctcHead} is not null, plus the
-     * weighted guided attention loss when its weight is positive.
+     * guided attention loss times {@code guidedWeight} when that is positive.
      */
-    static Tensor loss(Las model, Linear ctcHead, Options options, Data data, int[] members, float teacherForcing, Generator g) {
+    static Tensor loss(Las model, Linear ctcHead, Options options, Data data, int[] members, float teacherForcing, float guidedWeight, Generator g) {
         Padded x = pad(options.augment() == null ? data.features() : augmented(data.features(), members, options.augment(), g), members);
         List<String> texts = new ArrayList<>();
         for (int m : members) texts.add(data.transcripts().get(m));
@@ -321,10 +386,10 @@ public final class LasTrainer {
         Tensor loss = F.crossEntropy(out.logits().reshape(n * len, model.config().vocabSize()), targets.reshape(n * len),
                 model.config().padId(), options.labelSmoothing(), F.Reduction.MEAN);
         if (ctcHead != null) loss = withCtc(loss, ctcHead, options.ctcWeight(), model.config().padId(), h, texts);
-        if (options.guidedWeight() > 0) {
+        if (guidedWeight > 0) {
             int[] outLengths = new int[n];
             for (int b = 0; b < n; b++) outLengths[b] = texts.get(b).length() + 1;   // the characters and <eos>
-            loss = loss.add(GuidedAttention.loss(out.weights(), outLengths, h.lengths(), options.guidedSigma()).mul(options.guidedWeight()));
+            loss = loss.add(GuidedAttention.loss(out.weights(), outLengths, h.lengths(), options.guidedSigma()).mul(guidedWeight));
         }
         return loss;
     }
@@ -381,9 +446,10 @@ public final class LasTrainer {
     /**
      * Decodes every utterance, in input order: greedy in batches of similar length when
      * {@code beam} is 1 (padding is masked, so batching does not change the result beyond
-     * rounding), else beam search of that width with length normalisation (alpha 1), one utterance at a time.
+     * rounding), else beam search of that width with length-normalisation exponent {@code alpha}
+     * ({@link Decoder#beamSearch}), one utterance at a time.
      */
-    public static List<Decoder.Hypothesis> decode(Las model, List<float[][]> features, int batchSize, int maxLength, int beam) {
+    public static List<Decoder.Hypothesis> decode(Las model, List<float[][]> features, int batchSize, int maxLength, int beam, double alpha) {
         if (beam < 1) throw new IllegalArgumentException("LasTrainer.decode: beam width must be >= 1, got " + beam);
         Decoder.Hypothesis[] out = new Decoder.Hypothesis[features.size()];
         if (beam == 1) {
@@ -394,7 +460,7 @@ public final class LasTrainer {
             }
         } else {
             for (int i = 0; i < out.length; i++) {
-                out[i] = Decoder.beamSearch(model, pad(features, new int[] {i}).frames(), beam, maxLength, 1.0);
+                out[i] = Decoder.beamSearch(model, pad(features, new int[] {i}).frames(), beam, maxLength, alpha);
             }
         }
         return List.of(out);

@@ -5,14 +5,17 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.attune.tensor.Generator;
 import dev.attune.tensor.GradMode;
 import dev.attune.tensor.Tensor;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Greedy decoding and beam search on small random models: width 1 equals greedy, wider beams score no worse, limits hold. */
 class DecoderTest {
 
     private static Las model(Las.AttentionKind kind, long seed) {
-        return new Las(new Las.Config(8, 16, 1, 16, 2, 8, 16, CharVocab.size(), kind, 3, 2, CharVocab.SOS, CharVocab.EOS, CharVocab.PAD),
+        return new Las(new Las.Config(8, 16, 1, 16, 2, 8, 16, CharVocab.size(), kind, 3, 2, CharVocab.SOS, CharVocab.EOS, CharVocab.PAD, 0f),
                 new Generator(seed));
     }
 
@@ -70,6 +73,137 @@ class DecoderTest {
             Decoder.Hypothesis b = Decoder.beamSearch(las, x, 4, 6, 0.0);
             assertTrue(b.score(0) >= g.score(0), "seed " + seed + ": beam " + b.score(0) + " < greedy " + g.score(0));
             assertTrue(b.length() <= 6);
+        }
+    }
+
+    /** Symbols of the hand-written next-symbol tables below. */
+    private static final int EOS = 0, A = 1, B = 2, C = 3, SOS = 4, V = 5;
+
+    /**
+     * A {@link Decoder.Stepper} whose next-symbol probabilities are a function of the prefix
+     * (a string of 'a', 'b', 'c'); symbols it gives no probability get 1e-9.
+     */
+    private static final class TableStepper implements Decoder.Stepper {
+        private final java.util.function.Function<String, Map<Integer, Double>> table;
+        private List<String> prefixes = List.of(""), stepped = List.of();
+        int steps;
+
+        TableStepper(java.util.function.Function<String, Map<Integer, Double>> table) {
+            this.table = table;
+        }
+
+        @Override
+        public float[] step(int[] previous) {
+            steps++;
+            List<String> now = new ArrayList<>();
+            float[] lp = new float[previous.length * V];
+            for (int r = 0; r < previous.length; r++) {
+                String prefix = prefixes.get(r) + (previous[r] == SOS ? "" : Character.toString('a' + previous[r] - A));
+                now.add(prefix);
+                Map<Integer, Double> p = table.apply(prefix);
+                for (int v = 0; v < V; v++) lp[r * V + v] = (float) Math.log(p.getOrDefault(v, 1e-9));
+            }
+            stepped = now;
+            return lp;
+        }
+
+        @Override
+        public float[] weights(int row) {
+            return new float[0];
+        }
+
+        @Override
+        public void select(int[] rows) {
+            List<String> kept = new ArrayList<>();
+            for (int r : rows) kept.add(stepped.get(r));
+            prefixes = kept;
+        }
+    }
+
+    /**
+     * The bug this pins: the search used to stop as soon as {@code beamWidth} hypotheses had ended.
+     * Here "b" and "aa" end (improbably) by step 3 while "aaa" is still live; stopping there
+     * returned "b" (p 0.27), although "aaaa" (p 0.43, also greedy's answer) was one step from ending.
+     */
+    @Test
+    void searchDoesNotStopWhenBeamWidthHypothesesHaveEnded() {
+        java.util.function.Function<String, Map<Integer, Double>> table = prefix -> {
+            if (prefix.isEmpty()) return Map.of(A, 0.5, B, 0.3, C, 0.2);
+            if (prefix.startsWith("a")) return prefix.length() < 4 ? Map.of(A, 0.95, EOS, 0.05) : Map.of(EOS, 1.0);
+            return Map.of(EOS, 0.9, B, 0.1);
+        };
+        for (double alpha : new double[] {0, 0.5, 1}) {
+            for (int width : new int[] {1, 2, 4}) {
+                Decoder.Hypothesis h = Decoder.search(new TableStepper(table), V, SOS, EOS, width, 10, alpha);
+                assertArrayEquals(new int[] {A, A, A, A}, h.tokens(), "width " + width + ", alpha " + alpha);
+                assertTrue(h.ended());
+                assertEquals(Math.log(0.5) + 3 * Math.log(0.95), h.logProb(), 1e-5);
+                assertEquals(5, h.alignment().length, "one row per symbol, <eos> included");
+            }
+        }
+    }
+
+    /** A loop cut at the length limit has the better normalised score, but an ended hypothesis exists, so it wins. */
+    @Test
+    void anEndedHypothesisBeatsOneCutAtTheLengthLimit() {
+        java.util.function.Function<String, Map<Integer, Double>> table = prefix -> {
+            if (prefix.isEmpty()) return Map.of(A, 0.4, B, 0.6);
+            if (prefix.startsWith("a")) return Map.of(EOS, 1.0);
+            return Map.of(B, 0.99, EOS, 0.01);
+        };
+        Decoder.Hypothesis h = Decoder.search(new TableStepper(table), V, SOS, EOS, 2, 4, 1.0);
+        assertArrayEquals(new int[] {A}, h.tokens());
+        assertTrue(h.ended());
+        // "bbbb" cut: log(0.6 * 0.99^3) / 4 = -0.135 > "a<eos>": log(0.4) / 2 = -0.458
+        assertTrue(Math.log(0.6 * Math.pow(0.99, 3)) / 4 > h.score(1.0));
+        Decoder.Hypothesis greedy = Decoder.search(new TableStepper(table), V, SOS, EOS, 1, 4, 1.0);
+        assertArrayEquals(new int[] {B, B, B, B}, greedy.tokens(), "width 1 has no ended hypothesis and returns the cut one");
+        assertFalse(greedy.ended());
+    }
+
+    /**
+     * With a beam wide enough to hold every prefix, the search (with its early stop) returns the
+     * best-scoring ended sequence of all, found here by enumerating them, for every alpha.
+     */
+    @Test
+    void wideEnoughSearchFindsTheExactOptimumDespiteTheEarlyStop() {
+        java.util.function.Function<String, Map<Integer, Double>> table = prefix -> {
+            Random r = new Random(prefix.hashCode() * 7919L + 17);
+            double[] w = new double[V - 1];
+            double sum = 0;
+            for (int v = 0; v < V - 1; v++) sum += w[v] = Math.exp(3 * r.nextGaussian());
+            Map<Integer, Double> p = new java.util.HashMap<>();
+            for (int v = 0; v < V - 1; v++) p.put(v, w[v] / sum);
+            return p;
+        };
+        int maxLength = 5;
+        for (double alpha : new double[] {0, 0.5, 1, 2}) {
+            double bestScore = Double.NEGATIVE_INFINITY;
+            String bestText = null;
+            List<String> prefixes = new ArrayList<>(List.of(""));
+            for (int len = 0; len < maxLength; len++) {
+                List<String> longer = new ArrayList<>();
+                for (String prefix : prefixes) {
+                    double lp = 0;
+                    for (int k = 0; k <= prefix.length(); k++) {
+                        int symbol = k < prefix.length() ? prefix.charAt(k) - 'a' + A : EOS;
+                        lp += Math.log((float) table.apply(prefix.substring(0, k)).get(symbol).doubleValue());
+                    }
+                    double score = lp / Math.pow(prefix.length() + 1, alpha);
+                    if (score > bestScore) {
+                        bestScore = score;
+                        bestText = prefix;
+                    }
+                    for (char c = 'a'; c <= 'c'; c++) longer.add(prefix + c);
+                }
+                prefixes = longer;
+            }
+            TableStepper stepper = new TableStepper(table);
+            Decoder.Hypothesis h = Decoder.search(stepper, V, SOS, EOS, 1000, maxLength, alpha);
+            StringBuilder text = new StringBuilder();
+            for (int t : h.tokens()) text.append((char) ('a' + t - A));
+            assertEquals(bestText, text.toString(), "alpha " + alpha);
+            assertEquals(bestScore, h.score(alpha), 1e-4, "alpha " + alpha);
         }
     }
 

@@ -35,7 +35,7 @@ class LasTest {
 
     /** The tiny model of las.py: input 4, listener 3 with 2 pyramid layers, speller 5 x 2, embedding 3, attention 4, vocab 7. */
     private static Las tiny(Las.AttentionKind kind) {
-        return new Las(new Las.Config(4, 3, 2, 5, 2, 3, 4, 7, kind, 2, 1, 1, 2, 0), new Generator(1));
+        return new Las(new Las.Config(4, 3, 2, 5, 2, 3, 4, 7, kind, 2, 1, 1, 2, 0, 0f), new Generator(1));
     }
 
     private static void matchesTorch(String kase, Las.AttentionKind kind) {
@@ -138,7 +138,7 @@ class LasTest {
         close(Tensor.cat(1, odd.select(1, 4), odd.select(1, 5)), pairs.select(1, 2), 0, "pair 2");
         // The second utterance's output past its halved length is 0.
         close(Tensor.zeros(1, 6), a.values().select(0, 1).narrow(0, 2, 1), 0, "padding output");
-        Listener listener = new Listener(2, 3, 3, new Generator(9));
+        Listener listener = new Listener(2, 3, 3, 0f, new Generator(9));
         assertEquals(8, listener.reduction());
         Encoded h = listener.forward(new Generator(10).randn(2, 17, 2), new int[] {17, 8});
         assertArrayEquals(new int[] {2, 2, 6}, h.values().shape());
@@ -160,7 +160,7 @@ class LasTest {
 
     @Test
     void spellerStepGradientsMatchCentralDifferences() {
-        Speller sp = new Speller(5, 2, 3, 2, 4, new LocationAwareAttention(3, 4, 3, 2, 1, new Generator(14)), 1, 2, 0, new Generator(15));
+        Speller sp = new Speller(5, 2, 3, 2, 4, new LocationAwareAttention(3, 4, 3, 2, 1, new Generator(14)), 1, 2, 0, 0f, new Generator(15));
         Generator g = new Generator(16);
         int[] lengths = {3, 2};
         Tensor tokens = Tensor.ofInts(new int[] {1, 4}, 2);
@@ -202,6 +202,42 @@ class LasTest {
         close(both.weights().select(0, 0), swapped.weights().select(0, 1), 1e-6, "row 0 after reorder");
     }
 
+    /**
+     * Dropout draws nothing at initialisation (the parameters equal those of the same seed without
+     * it), changes nothing in evaluation, and in training zeroes listener states: with p = 0.5 about
+     * half of them (kept ones scaled by 2).
+     */
+    @Test
+    void dropoutActsOnlyInTraining() {
+        Las.Config c = new Las.Config(4, 3, 2, 5, 2, 3, 4, 7, Las.AttentionKind.DOT, 2, 1, 1, 2, 0, 0f);
+        Las plain = new Las(c, new Generator(1));
+        Las dropped = new Las(c.withDropout(0.5f), new Generator(1));
+        assertEquals(0.5f, dropped.config().dropout());
+        for (Map.Entry<String, Tensor> e : plain.stateDict().entrySet()) {
+            assertArrayEquals(e.getValue().toFloatArray(), dropped.stateDict().get(e.getKey()).toFloatArray(), e.getKey());
+        }
+        Tensor x = g("x");
+        int[] lengths = g("lengths").toIntArray();
+        plain.eval();
+        dropped.eval();
+        assertArrayEquals(plain.forward(x, lengths, g("targets"), 1f, null).logits().toFloatArray(),
+                dropped.forward(x, lengths, g("targets"), 1f, null).logits().toFloatArray());
+        dropped.train();
+        plain.train();
+        float[] a = plain.forward(x, lengths, g("targets"), 1f, null).logits().toFloatArray();
+        float[] b = dropped.forward(x, lengths, g("targets"), 1f, null).logits().toFloatArray();
+        assertFalse(java.util.Arrays.equals(a, b), "training logits differ under dropout");
+        Tensor big = new Generator(3).randn(4, 64, 4);
+        float[] h = dropped.listen(big, null).values().toFloatArray();
+        float[] ref = plain.listen(big, null).values().toFloatArray();
+        int zeros = 0;
+        for (float v : h) if (v == 0f) zeros++;
+        assertEquals(0.5, (double) zeros / h.length, 0.1, "share of dropped listener states");
+        assertEquals(h.length, ref.length);
+        var e = assertThrows(IllegalArgumentException.class, () -> c.withDropout(1f));
+        assertTrue(e.getMessage().contains("Las.Config: dropout must be in [0, 1), got 1.0"), e.getMessage());
+    }
+
     @Test
     void charVocabulary() {
         assertEquals(31, CharVocab.size());
@@ -239,7 +275,7 @@ class LasTest {
         e = assertThrows(IllegalArgumentException.class, () -> att.prepare(Tensor.zeros(2, 4, 6), new int[] {4, 4}));
         assertTrue(e.getMessage().contains("[2, 4, 6]"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> att.prepare(Tensor.zeros(2, 4, 5), new int[] {4, 5}));
-        assertThrows(IllegalArgumentException.class, () -> new Speller(7, 3, 6, 2, 5, att, 1, 2, 0, new Generator(1)));
-        assertThrows(IllegalArgumentException.class, () -> new Las.Config(40, 0, 2, 256, 2, 128, 128, 31, Las.AttentionKind.DOT, 10, 50, 1, 2, 0));
+        assertThrows(IllegalArgumentException.class, () -> new Speller(7, 3, 6, 2, 5, att, 1, 2, 0, 0f, new Generator(1)));
+        assertThrows(IllegalArgumentException.class, () -> new Las.Config(40, 0, 2, 256, 2, 128, 128, 31, Las.AttentionKind.DOT, 10, 50, 1, 2, 0, 0f));
     }
 }

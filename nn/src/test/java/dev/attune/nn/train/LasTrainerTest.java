@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.attune.nn.audio.FbankOptions;
 import dev.attune.nn.CtcLoss;
 import dev.attune.nn.Linear;
+import dev.attune.nn.Parameter;
 import dev.attune.nn.audio.SpecAugment;
 import dev.attune.nn.las.CharVocab;
 import dev.attune.nn.las.Decoder;
@@ -14,6 +15,7 @@ import dev.attune.nn.las.Las;
 import dev.attune.nn.metrics.ErrorRates;
 import dev.attune.tensor.F;
 import dev.attune.tensor.Generator;
+import dev.attune.tensor.GradMode;
 import dev.attune.tensor.Tensor;
 import dev.attune.tensor.io.Safetensors;
 import java.io.IOException;
@@ -32,7 +34,7 @@ class LasTrainerTest {
     Path tmp;
 
     private static final Las.Config TINY = new Las.Config(12, 32, 1, 64, 1, 16, 32, CharVocab.size(), Las.AttentionKind.DOT, 2, 1,
-            CharVocab.SOS, CharVocab.EOS, CharVocab.PAD);
+            CharVocab.SOS, CharVocab.EOS, CharVocab.PAD, 0f);
 
     /** Four utterances of random frames (different lengths) with short transcripts. */
     private static LasTrainer.Data four() {
@@ -55,10 +57,10 @@ class LasTrainerTest {
         // training utterances, never on the validation set (for yes/no that is the test set).
         List<String> shifted = List.of(data.transcripts().get(1), data.transcripts().get(2), data.transcripts().get(3), data.transcripts().get(0));
         LasTrainer.Data validation = new LasTrainer.Data(data.features(), shifted);
-        var options = new LasTrainer.Options(200, 0, 4, 3e-3, 10, 1.0, 50, 1f, 1f, 0f, 0f, 0f, 0.3f, null, 7, tmp);
+        var options = new LasTrainer.Options(200, 0, 4, 3e-3, 10, 1.0, 50, 1f, 1f, 0f, 0f, 0f, 0.3f, 0, null, 0f, 7, tmp);
         var features = SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS);
         LasTrainer.Result r = new LasTrainer(TINY, "tiny", features, options, null).train(data, validation);
-        List<Decoder.Hypothesis> hyps = LasTrainer.decode(r.model(), data.features(), 4, LasTrainer.maxLengthFor(data), 1);
+        List<Decoder.Hypothesis> hyps = LasTrainer.decode(r.model(), data.features(), 4, LasTrainer.maxLengthFor(data), 1, 0);
         for (int i = 0; i < 4; i++) {
             assertEquals(data.transcripts().get(i), hyps.get(i).text(), "utterance " + i);
             assertTrue(hyps.get(i).ended());
@@ -84,7 +86,7 @@ class LasTrainerTest {
         assertEquals(200, ck.step());
         assertEquals(r.last().cer(), ck.validationCer(), 1e-12);
         assertFalse(ck.optimizerState().isEmpty());
-        ErrorRates again = LasTrainer.score(data.transcripts(), LasTrainer.decode(ck.model(), data.features(), 2, ck.maxLength(), 1));
+        ErrorRates again = LasTrainer.score(data.transcripts(), LasTrainer.decode(ck.model(), data.features(), 2, ck.maxLength(), 1, 0));
         assertEquals("CER: 0.00% WER: 0.00% (4 utterances)", again.toString());
         assertTrue(ImageIO.read(tmp.resolve("alignment.png").toFile()).getWidth() > 0);
         assertTrue(ImageIO.read(tmp.resolve("curves.png").toFile()).getWidth() > 0);
@@ -94,7 +96,7 @@ class LasTrainerTest {
     @Test
     void sameSeedSameRun() throws IOException {
         LasTrainer.Data data = four();
-        var options = new LasTrainer.Options(6, 0, 2, 1e-3, 2, 1.0, 3, 0.9f, 0.5f, 0.1f, 0f, 0f, 0.3f, null, 3, null);
+        var options = new LasTrainer.Options(6, 0, 2, 1e-3, 2, 1.0, 3, 0.9f, 0.5f, 0.1f, 0f, 0f, 0.3f, 0, null, 0f, 3, null);
         var features = SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS);
         LasTrainer.Result a = new LasTrainer(TINY, "tiny", features, options, null).train(data, data);
         LasTrainer.Result b = new LasTrainer(TINY, "tiny", features, options, null).train(data, data);
@@ -109,12 +111,12 @@ class LasTrainerTest {
         Las model = new Las(TINY, new Generator(8));
         Linear head = new Linear(model.listener().outputDim(), TINY.vocabSize(), new Generator(9));
         int[] members = {0, 2, 3};
-        double ce = LasTrainer.loss(model, null, options(0f, 0f), data, members, 1f, null).item();
+        double ce = LasTrainer.loss(model, null, options(0f, 0f), data, members, 1f, 0f, null).item();
         LasTrainer.Padded x = LasTrainer.pad(data.features(), members);
         Encoded h = model.listen(x.frames(), x.lengths());
         int[][] chars = {CharVocab.encode("yes no"), CharVocab.encode("it's up"), CharVocab.encode("go")};
         double ctc = CtcLoss.forward(F.logSoftmax(head.forward(h.values()), 2), h.lengths(), chars, CharVocab.PAD).sum().item() / (6 + 7 + 2);
-        assertEquals(0.7 * ce + 0.3 * ctc, LasTrainer.loss(model, head, options(0.3f, 0f), data, members, 1f, null).item(), 1e-5);
+        assertEquals(0.7 * ce + 0.3 * ctc, LasTrainer.loss(model, head, options(0.3f, 0f), data, members, 1f, 0f, null).item(), 1e-5);
         var e = assertThrows(IllegalArgumentException.class, () -> options(1f, 0f));
         assertEquals("LasTrainer.Options: the CTC weight must be in [0, 1), got 1.0", e.getMessage());
     }
@@ -124,13 +126,13 @@ class LasTrainerTest {
         LasTrainer.Data data = four();
         Las model = new Las(TINY, new Generator(8));
         int[] members = {1, 3};
-        double ce = LasTrainer.loss(model, null, options(0f, 0f), data, members, 1f, null).item();
+        double ce = LasTrainer.loss(model, null, options(0f, 0f), data, members, 1f, 0f, null).item();
         LasTrainer.Padded x = LasTrainer.pad(data.features(), members);
         var h = model.listen(x.frames(), x.lengths());
         var out = model.speller().forward(h.values(), h.lengths(), CharVocab.targets(List.of("seven", "go")), 1f, null);
         double ga = GuidedAttention.loss(out.weights(), new int[] {6, 3}, h.lengths(), 0.3f).item();
         assertTrue(ga > 0.1, "uniform weights are far from the diagonal: " + ga);
-        assertEquals(ce + 2 * ga, LasTrainer.loss(model, null, options(0f, 2f), data, members, 1f, null).item(), 1e-5);
+        assertEquals(ce + 2 * ga, LasTrainer.loss(model, null, options(0f, 2f), data, members, 1f, 2f, null).item(), 1e-5);
     }
 
     @Test
@@ -141,21 +143,84 @@ class LasTrainerTest {
         Las model = new Las(TINY, new Generator(8));
         int[] members = {1, 2};
         SpecAugment augment = new SpecAugment(2, 6, 2, 8, 0f);
-        var options = new LasTrainer.Options(5, 0, 2, 1e-3, 1, 1.0, 5, 1f, 1f, 0.1f, 0f, 0f, 0.3f, augment, 0, null);
-        double loss = LasTrainer.loss(model, null, options, data, members, 1f, new Generator(4)).item();
+        var options = new LasTrainer.Options(5, 0, 2, 1e-3, 1, 1.0, 5, 1f, 1f, 0.1f, 0f, 0f, 0.3f, 0, augment, 0f, 0, null);
+        double loss = LasTrainer.loss(model, null, options, data, members, 1f, 0f, new Generator(4)).item();
         // the same as the plain loss on the utterances masked with seeds drawn from the generator, member by member
         Generator g = new Generator(4);
         List<float[][]> masked = new ArrayList<>(data.features());
         for (int m : members) masked.set(m, augment.apply(data.features().get(m), g.nextInt(Integer.MAX_VALUE)));
-        double expected = LasTrainer.loss(model, null, options(0f, 0f), new LasTrainer.Data(masked, data.transcripts()), members, 1f, null).item();
+        double expected = LasTrainer.loss(model, null, options(0f, 0f), new LasTrainer.Data(masked, data.transcripts()), members, 1f, 0f, null).item();
         assertEquals(expected, loss, 1e-6);
-        assertNotEquals(LasTrainer.loss(model, null, options(0f, 0f), data, members, 1f, null).item(), loss, 1e-4);
+        assertNotEquals(LasTrainer.loss(model, null, options(0f, 0f), data, members, 1f, 0f, null).item(), loss, 1e-4);
         for (int t = 0; t < copy.length; t++) assertArrayEquals(copy[t], data.features().get(1)[t], "the data is not modified");
+    }
+
+    @Test
+    void guidedAttentionWeightFallsLinearlyOverItsDecaySteps() {
+        var decaying = new LasTrainer.Options(5, 0, 2, 1e-3, 1, 1.0, 5, 1f, 1f, 0.1f, 0f, 2f, 0.3f, 100, null, 0f, 0, null);
+        assertEquals(2f, decaying.guidedWeightAt(0));
+        assertEquals(1.5f, decaying.guidedWeightAt(25), 1e-6f);
+        assertEquals(1f, decaying.guidedWeightAt(50), 1e-6f);
+        assertEquals(0f, decaying.guidedWeightAt(100));
+        assertEquals(0f, decaying.guidedWeightAt(150));
+        assertEquals(2f, options(0f, 2f).guidedWeightAt(10_000), "no decay: constant");
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new LasTrainer.Options(5, 0, 2, 1e-3, 1, 1.0, 5, 1f, 1f, 0.1f, 0f, 2f, 0.3f, -1, null, 0f, 0, null));
+        assertEquals("LasTrainer.Options: the guided attention decay must be >= 0 steps, got -1", e.getMessage());
+    }
+
+    @Test
+    void emaAveragesTheWeightsAndSwapsThemIn() {
+        Parameter p = new Parameter(Tensor.of(new float[] {1f, 2f}, 2));
+        LasTrainer.EmaWeights ema = new LasTrainer.EmaWeights(List.of(p), 0.5f);
+        try (GradMode _ = GradMode.noGrad()) {
+            p.value().copyFrom(Tensor.of(new float[] {3f, 6f}, 2));
+            ema.update(0);   // d = min(0.5, 1/10) = 0.1: a = 0.1 (1, 2) + 0.9 (3, 6)
+            assertArrayEquals(new float[] {2.8f, 5.6f}, ema.averages().get(0).toFloatArray(), 1e-6f);
+            p.value().copyFrom(Tensor.of(new float[] {0f, 0f}, 2));
+            ema.update(100);   // d = min(0.5, 101/110) = 0.5
+            assertArrayEquals(new float[] {1.4f, 2.8f}, ema.averages().get(0).toFloatArray(), 1e-6f);
+        }
+        ema.swap();
+        assertArrayEquals(new float[] {1.4f, 2.8f}, p.value().toFloatArray(), 1e-6f);
+        assertArrayEquals(new float[] {0f, 0f}, ema.averages().get(0).toFloatArray());
+        ema.swap();
+        assertArrayEquals(new float[] {0f, 0f}, p.value().toFloatArray());
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new LasTrainer.Options(5, 0, 2, 1e-3, 1, 1.0, 5, 1f, 1f, 0.1f, 0f, 0f, 0.3f, 0, null, 1f, 0, null));
+        assertEquals("LasTrainer.Options: the EMA decay must be in [0, 1), got 1.0", e.getMessage());
+    }
+
+    /** With EMA the run's model and its checkpoints hold the averaged weights, not the last trained ones. */
+    @Test
+    void trainingWithEmaSavesTheAverage() throws IOException {
+        LasTrainer.Data data = four();
+        var features = SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS);
+        var plain = new LasTrainer.Options(6, 0, 2, 1e-3, 2, 1.0, 3, 1f, 1f, 0.1f, 0f, 0f, 0.3f, 0, null, 0f, 3, null);
+        var averaged = new LasTrainer.Options(6, 0, 2, 1e-3, 2, 1.0, 3, 1f, 1f, 0.1f, 0f, 0f, 0.3f, 0, null, 0.9f, 3, tmp);
+        Las trained = new LasTrainer(TINY, "tiny", features, plain, null).train(data, data).model();
+        Las initial = new Las(TINY, new Generator(3));
+        Las ema = new LasTrainer(TINY, "tiny", features, averaged, null).train(data, data).model();
+        String name = "speller.rnn.weight_hh_l0";
+        float[] w = trained.stateDict().get(name).toFloatArray(), w0 = initial.stateDict().get(name).toFloatArray();
+        float[] a = ema.stateDict().get(name).toFloatArray();
+        // a convex combination of the points of the trajectory: nearer the start than its end, and not its end
+        double trainedMoved = 0, averageMoved = 0;
+        int differ = 0;
+        for (int i = 0; i < w.length; i++) {
+            trainedMoved += Math.abs(w[i] - w0[i]);
+            averageMoved += Math.abs(a[i] - w0[i]);
+            if (a[i] != w[i]) differ++;
+        }
+        assertTrue(averageMoved < 0.99 * trainedMoved, averageMoved + " vs " + trainedMoved);
+        assertTrue(averageMoved > 0.5 * trainedMoved, averageMoved + " vs " + trainedMoved);
+        assertTrue(differ > w.length * 9 / 10, differ + " of " + w.length);
+        assertArrayEquals(a, LasCheckpoint.load(tmp.resolve("last.safetensors")).model().stateDict().get(name).toFloatArray());
     }
 
     /** Teacher forcing 1, smoothing 0.1, the given CTC and guided attention weights (sigma 0.3). */
     private static LasTrainer.Options options(float ctcWeight, float guidedWeight) {
-        return new LasTrainer.Options(5, 0, 2, 1e-3, 1, 1.0, 5, 1f, 1f, 0.1f, ctcWeight, guidedWeight, 0.3f, null, 0, null);
+        return new LasTrainer.Options(5, 0, 2, 1e-3, 1, 1.0, 5, 1f, 1f, 0.1f, ctcWeight, guidedWeight, 0.3f, 0, null, 0f, 0, null);
     }
 
     @Test
