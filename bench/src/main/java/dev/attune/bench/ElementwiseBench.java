@@ -29,23 +29,32 @@ import org.openjdk.jmh.annotations.State;
  */
 public class ElementwiseBench {
 
+    /** The parameters of the tensor-op and kernel states: x (rows, cols) and the activation. */
     @State(Scope.Benchmark)
-    public static class Chain {
+    public abstract static class Shaped {
         @Param({"4096x256"})
         public String shape;
         @Param({"relu", "silu", "gelu", "tanh"})
         public String act;
         int rows, cols;
         UnaryOp op;
-        Tensor x, b, gy;
 
-        @Setup
-        public void setup() {
+        void parse() {
             int[] d = BenchData.dims(shape, 2);
             rows = d[0];
             cols = d[1];
             activation(act, Tensor.zeros(1));     // an unknown act fails here, before any measurement
             op = UnaryOp.valueOf(act.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class Chain extends Shaped {
+        Tensor x, b, gy;
+
+        @Setup
+        public void setup() {
+            parse();
             x = Tensor.of(BenchData.random(1, rows * cols), rows, cols).requiresGrad(true);
             b = Tensor.of(BenchData.random(2, cols), cols).requiresGrad(true);
             gy = Tensor.of(BenchData.random(3, rows * cols), rows, cols);
@@ -54,22 +63,12 @@ public class ElementwiseBench {
 
     /** The kernel's operands: backend storages and preallocated outputs. */
     @State(Scope.Benchmark)
-    public static class KernelChain {
-        @Param({"4096x256"})
-        public String shape;
-        @Param({"relu", "silu", "gelu", "tanh"})
-        public String act;
-        int rows, cols;
-        UnaryOp op;
+    public static class KernelChain extends Shaped {
         Storage x, b, gy, y, gx, gb;
 
         @Setup
         public void setup() {
-            int[] d = BenchData.dims(shape, 2);
-            rows = d[0];
-            cols = d[1];
-            activation(act, Tensor.zeros(1));
-            op = UnaryOp.valueOf(act.toUpperCase(java.util.Locale.ROOT));
+            parse();
             x = BenchData.upload(BenchData.random(1, rows * cols));
             b = BenchData.upload(BenchData.random(2, cols));
             gy = BenchData.upload(BenchData.random(3, rows * cols));

@@ -284,7 +284,19 @@ public final class Tensor {
      * input, in order.
      */
     static Tensor record(String op, Tensor out, Node.BackwardRule rule, Tensor... inputs) {
-        if (!GradMode.isEnabled()) return out;
+        Tensor[] needing = needingGrad(inputs);
+        if (needing == null) return out;
+        out.requiresGrad = true;
+        out.gradFn = new Node(op, needing, rule);
+        return out;
+    }
+
+    /**
+     * The inputs a node must send gradients to (the others null), or null when grad mode is off or
+     * no input requires grad: then nothing is recorded.
+     */
+    private static Tensor[] needingGrad(Tensor[] inputs) {
+        if (!GradMode.isEnabled()) return null;
         boolean any = false;
         Tensor[] needing = new Tensor[inputs.length];
         for (int k = 0; k < inputs.length; k++) {
@@ -293,10 +305,7 @@ public final class Tensor {
                 any = true;
             }
         }
-        if (!any) return out;
-        out.requiresGrad = true;
-        out.gradFn = new Node(op, needing, rule);
-        return out;
+        return any ? needing : null;
     }
 
     /**
@@ -305,16 +314,8 @@ public final class Tensor {
      * per input.
      */
     static Tensor[] recordMulti(String op, Tensor[] outs, Node.MultiBackwardRule rule, Tensor... inputs) {
-        if (!GradMode.isEnabled()) return outs;
-        boolean any = false;
-        Tensor[] needing = new Tensor[inputs.length];
-        for (int k = 0; k < inputs.length; k++) {
-            if (inputs[k] != null && inputs[k].requiresGrad) {
-                needing[k] = inputs[k];
-                any = true;
-            }
-        }
-        if (!any) return outs;
+        Tensor[] needing = needingGrad(inputs);
+        if (needing == null) return outs;
         Node node = new Node(op, needing, outs.length, rule);
         for (int k = 0; k < outs.length; k++) {
             outs[k].requiresGrad = true;
