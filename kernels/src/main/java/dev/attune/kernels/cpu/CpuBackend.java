@@ -9,6 +9,9 @@ import dev.attune.kernels.Parallel;
 import dev.attune.kernels.ReduceOp;
 import dev.attune.kernels.Storage;
 import dev.attune.kernels.UnaryOp;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -170,25 +173,58 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * The vector loop of op over [lo, hi), then the scalar definition on the tail. Each vector form
-     * has its own loop method: one loop switching over all the forms per vector compiles, once
-     * several ops are hot in one process, into a unit larger than C2 inlines, and the vector
-     * operations left as calls then allocate (measured: EXP 30x slower in a mixed run).
+     * The vector loop of each unary op, by ordinal: a handle of type {@link #LOOP_TYPE}, whose int
+     * result is where the scalar tail starts. {@link #unaryRange} calls it through a handle that is
+     * not a constant, which C2 never inlines, so every loop is compiled as a unit of its own.
+     * Inlined together into one caller (a call site that has seen two ops inlines both), two
+     * vector loops with exp in them outgrow C2's node budget (NodeCountInliningCutoff); the
+     * vector operations left as calls then box every vector (measured: SILU and SILU_GRAD
+     * alternating in one process ran 25x slower than each alone).
      */
+    private static final MethodHandle[] VECTOR_LOOPS = new MethodHandle[UnaryOp.values().length];
+    /** {@code (a, b, x, xOffset, y, yOffset, lo, hi) -> first index left to the scalar tail}. */
+    private static final MethodType LOOP_TYPE = MethodType.methodType(int.class,
+            float.class, float.class, float[].class, int.class, float[].class, int.class, int.class, int.class);
+
+    static {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        try {
+            MethodHandle cheap = lookup.findStatic(CpuBackend.class, "cheapLoop", LOOP_TYPE.insertParameterTypes(0, UnaryOp.class));
+            MethodHandle maskAndReciprocal = lookup.findStatic(CpuBackend.class, "maskAndReciprocalLoop",
+                    LOOP_TYPE.insertParameterTypes(0, UnaryOp.class));
+            MethodHandle none = MethodHandles.dropArguments(MethodHandles.identity(int.class), 0,
+                    LOOP_TYPE.parameterList().subList(0, 6));
+            none = MethodHandles.dropArguments(none, 7, int.class);
+            for (UnaryOp op : UnaryOp.values()) {
+                VECTOR_LOOPS[op.ordinal()] = switch (op) {
+                    case NEG, ABS, RELU, AFFINE, CLAMP, SQRT -> MethodHandles.insertArguments(cheap, 0, op);
+                    case STEP, RSQRT, RECIPROCAL -> MethodHandles.insertArguments(maskAndReciprocal, 0, op);
+                    case EXP -> lookup.findStatic(CpuBackend.class, "expLoop", LOOP_TYPE);
+                    case LOG -> lookup.findStatic(CpuBackend.class, "logLoop", LOOP_TYPE);
+                    case TANH -> lookup.findStatic(CpuBackend.class, "tanhLoop", LOOP_TYPE);
+                    case SIGMOID -> lookup.findStatic(CpuBackend.class, "sigmoidLoop", LOOP_TYPE);
+                    case SILU -> lookup.findStatic(CpuBackend.class, "siluLoop", LOOP_TYPE);
+                    case SILU_GRAD -> lookup.findStatic(CpuBackend.class, "siluGradLoop", LOOP_TYPE);
+                    case GELU -> lookup.findStatic(CpuBackend.class, "geluLoop", LOOP_TYPE);
+                    case GELU_GRAD -> lookup.findStatic(CpuBackend.class, "geluGradLoop", LOOP_TYPE);
+                    case SIGN, POW_SCALAR, INSIDE -> none; // scalar only
+                };
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The vector loop of op over [lo, hi), then the scalar definition on the tail. */
     static void unaryRange(UnaryOp op, float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
-        int k = switch (op) {
-            case NEG, ABS, RELU, AFFINE, CLAMP, SQRT -> cheapLoop(op, a, b, x, xo, y, yo, lo, hi);
-            case EXP -> expLoop(x, xo, y, yo, lo, hi);
-            case LOG -> logLoop(x, xo, y, yo, lo, hi);
-            case TANH -> tanhLoop(x, xo, y, yo, lo, hi);
-            case SIGMOID -> sigmoidLoop(x, xo, y, yo, lo, hi);
-            case SILU -> siluLoop(x, xo, y, yo, lo, hi);
-            case SILU_GRAD -> siluGradLoop(x, xo, y, yo, lo, hi);
-            case GELU -> geluLoop(x, xo, y, yo, lo, hi);
-            case GELU_GRAD -> geluGradLoop(x, xo, y, yo, lo, hi);
-            case STEP, RSQRT, RECIPROCAL -> maskAndReciprocalLoop(op, x, xo, y, yo, lo, hi);
-            default -> lo;
-        };
+        int k;
+        try {
+            k = (int) VECTOR_LOOPS[op.ordinal()].invokeExact(a, b, x, xo, y, yo, lo, hi);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) { // the loops declare no checked exception
+            throw new IllegalStateException(t);
+        }
         for (; k < hi; k++) y[yo + k] = scalarUnary(op, a, b, x[xo + k]);
     }
 
@@ -216,7 +252,7 @@ public final class CpuBackend implements Backend {
     }
 
     /** The JDK's vector EXP (within an ulp or two of Math.exp, subnormal results included). */
-    private static int expLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+    private static int expLoop(float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
         int k = lo;
         for (int bound = end(lo, hi); k < bound; k += S.length()) {
             FloatVector.fromArray(S, x, xo + k).lanewise(VectorOperators.EXP).intoArray(y, yo + k);
@@ -224,7 +260,7 @@ public final class CpuBackend implements Backend {
         return k;
     }
 
-    private static int logLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+    private static int logLoop(float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
         int k = lo;
         for (int bound = end(lo, hi); k < bound; k += S.length()) {
             FloatVector.fromArray(S, x, xo + k).lanewise(VectorOperators.LOG).intoArray(y, yo + k);
@@ -232,19 +268,19 @@ public final class CpuBackend implements Backend {
         return k;
     }
 
-    private static int tanhLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+    private static int tanhLoop(float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
         int k = lo;
         for (int bound = end(lo, hi); k < bound; k += S.length()) VectorMath.tanh(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
         return k;
     }
 
-    private static int sigmoidLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+    private static int sigmoidLoop(float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
         int k = lo;
         for (int bound = end(lo, hi); k < bound; k += S.length()) VectorMath.sigmoid(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
         return k;
     }
 
-    private static int siluLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+    private static int siluLoop(float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
         int k = lo;
         for (int bound = end(lo, hi); k < bound; k += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, xo + k);
@@ -254,7 +290,7 @@ public final class CpuBackend implements Backend {
     }
 
     /** {@code silu'(x) = s (1 + x (1 - s))}, s = sigmoid(x). */
-    private static int siluGradLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+    private static int siluGradLoop(float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
         int k = lo;
         for (int bound = end(lo, hi); k < bound; k += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, xo + k), sg = VectorMath.sigmoid(v);
@@ -263,19 +299,19 @@ public final class CpuBackend implements Backend {
         return k;
     }
 
-    private static int geluLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+    private static int geluLoop(float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
         int k = lo;
         for (int bound = end(lo, hi); k < bound; k += S.length()) VectorMath.gelu(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
         return k;
     }
 
-    private static int geluGradLoop(float[] x, int xo, float[] y, int yo, int lo, int hi) {
+    private static int geluGradLoop(float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
         int k = lo;
         for (int bound = end(lo, hi); k < bound; k += S.length()) VectorMath.geluGrad(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
         return k;
     }
 
-    private static int maskAndReciprocalLoop(UnaryOp op, float[] x, int xo, float[] y, int yo, int lo, int hi) {
+    private static int maskAndReciprocalLoop(UnaryOp op, float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
         FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f);
         int k = lo;
         for (int bound = end(lo, hi); k < bound; k += S.length()) {

@@ -14,10 +14,11 @@ import jdk.incubator.vector.FloatVector;
  *   forward   y = act(h),  h = x + bias (broadcast over rows)
  *   backward  gx = gy act'(h),  gBias_j = sum_r gx_rj
  * </pre>
- * Each row goes through two steps that both find it in L1: h into the output row, then the
- * activation's own vector loop ({@link CpuBackend#unaryRange}) in place. Memory sees one read of x
- * and one write of y, and every activation keeps the vector form the unfused op uses (a row's
- * last {@code cols % VL} columns take its scalar form, an ulp away at most). act' is the unfused
+ * Rows go in groups of about {@link #GROUP_FLOATS} values through two steps that both find them in
+ * L1: h into the output, then the activation's own vector loop ({@link CpuBackend#unaryRange}) in
+ * place, one call per group (each call dispatches through a method handle). Memory sees one read
+ * of x and one write of y, and every activation keeps the vector form the unfused op uses (the
+ * last few values of a group take its scalar form, an ulp away at most). act' is the unfused
  * op's rule too: STEP, SILU_GRAD and GELU_GRAD of h, {@code 1 - t^2} and
  * {@code s (1 - s)} from the values of tanh and sigmoid. The bias gradient is added up per block of
  * {@link #BLOCK} rows while each gx row is in cache, then block by block in order: no dependence
@@ -26,16 +27,19 @@ import jdk.incubator.vector.FloatVector;
 final class CpuBiasActivation {
     /** Rows per partial sum of the bias gradient. */
     private static final int BLOCK = 64;
+    /** Values per group of rows that one activation call maps: 16 KiB, well inside L1. */
+    private static final int GROUP_FLOATS = 4096;
 
     private CpuBiasActivation() {}
 
     static void forward(UnaryOp act, float[] x, float[] bias, int rows, int cols, float[] y) {
         derivativeMap(act);
+        int group = groupRows(cols);
         Parallel.forRange(rows, Math.max(1, CpuBackend.GRAIN / Math.max(1, cols)), (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                int o = r * cols;
-                addBias(x, o, bias, y, cols);
-                CpuBackend.unaryRange(act, 0f, 0f, y, o, y, o, 0, cols);
+            for (int g = lo; g < hi; g += group) {
+                int end = Math.min(hi, g + group);
+                for (int r = g; r < end; r++) addBias(x, r * cols, bias, y, cols);
+                CpuBackend.unaryRange(act, 0f, 0f, y, g * cols, y, g * cols, 0, (end - g) * cols);
             }
         });
     }
@@ -44,19 +48,25 @@ final class CpuBiasActivation {
         UnaryOp map = derivativeMap(act);
         int blocks = (rows + BLOCK - 1) / BLOCK;
         float[] partial = gBias == null ? null : new float[blocks * cols];
+        int group = Math.min(BLOCK, groupRows(cols));
         Parallel.forRange(blocks, Math.max(1, CpuBackend.GRAIN / Math.max(1, BLOCK * cols)), (b0, b1) -> {
             for (int blk = b0; blk < b1; blk++) {
-                for (int r = blk * BLOCK, end = Math.min(rows, r + BLOCK); r < end; r++) {
-                    int o = r * cols;
-                    addBias(x, o, bias, gx, cols);
-                    CpuBackend.unaryRange(map, 0f, 0f, gx, o, gx, o, 0, cols);
-                    gradientRow(act, gy, gx, o, cols, partial, blk * cols);
+                for (int g = blk * BLOCK, blockEnd = Math.min(rows, g + BLOCK); g < blockEnd; g += group) {
+                    int end = Math.min(blockEnd, g + group);
+                    for (int r = g; r < end; r++) addBias(x, r * cols, bias, gx, cols);
+                    CpuBackend.unaryRange(map, 0f, 0f, gx, g * cols, gx, g * cols, 0, (end - g) * cols);
+                    for (int r = g; r < end; r++) gradientRow(act, gy, gx, r * cols, cols, partial, blk * cols);
                 }
             }
         });
         if (gBias != null)
             Parallel.forRange(cols, Math.max(VL, CpuBackend.GRAIN / Math.max(1, blocks)),
                     (c0, c1) -> VectorRows.sumBlocks(partial, 0, cols, blocks, gBias, c0, c1));
+    }
+
+    /** Rows per group: {@link #GROUP_FLOATS} values, at least one row. */
+    private static int groupRows(int cols) {
+        return Math.max(1, GROUP_FLOATS / Math.max(1, cols));
     }
 
     /** The map the backward applies to h: act' itself, or act for tanh and sigmoid (act' from the value). */
