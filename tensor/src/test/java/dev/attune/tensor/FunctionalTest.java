@@ -123,6 +123,36 @@ class FunctionalTest {
         assertThrows(IllegalArgumentException.class, () -> F.conv1d(Tensor.zeros(1, 1, 2), Tensor.zeros(1, 1, 5), null, 1, 0, 1, 1));
     }
 
+    /**
+     * The depthwise kernel's stride-1 correlation on rows long enough for its register blocks
+     * (128 outputs) and their remainder, Conformer kernel sizes, dilation, and a padding wider
+     * than the taps reach (gy's padding for gx is then negative): values and all three gradients
+     * against the general im2col path, one channel at a time.
+     */
+    @Test
+    void depthwiseRegisterBlocksMatchTheIm2colPath() {
+        int[][] cases = {{300, 31, 15, 1}, {150, 5, 9, 3}, {40, 3, 5, 1}, {200, 15, 0, 1}, {7, 31, 15, 1}};
+        long seed = 40;
+        for (int[] cs : cases) {
+            int l = cs[0], k = cs[1], pad = cs[2], dil = cs[3], c = 3;
+            Tensor x = Check.randn(seed++, 2, c, l), w = Check.randn(seed++, c, 1, k), b = Check.randn(seed++, c);
+            Tensor[] fast = {x.copy().requiresGrad(true), w.copy().requiresGrad(true), b.copy().requiresGrad(true)};
+            Tensor[] slow = {x.copy().requiresGrad(true), w.copy().requiresGrad(true), b.copy().requiresGrad(true)};
+            Tensor yFast = F.conv1d(fast[0], fast[1], fast[2], 1, pad, dil, c);
+            Tensor[] perChannel = new Tensor[c];
+            for (int ch = 0; ch < c; ch++) {
+                perChannel[ch] = F.conv1d(slow[0].narrow(1, ch, 1), slow[1].narrow(0, ch, 1), slow[2].narrow(0, ch, 1), 1, pad, dil, 1);
+            }
+            Tensor ySlow = Tensor.cat(1, perChannel);
+            Check.shape(yFast, ySlow.shape());
+            Check.close(ySlow.toFloatArray(), yFast, 1e-5);
+            Tensor gy = Check.randn(seed++, yFast.shape());
+            yFast.backward(gy);
+            ySlow.backward(gy);
+            for (int i = 0; i < 3; i++) Check.close(slow[i].grad().toFloatArray(), fast[i].grad(), 1e-4);
+        }
+    }
+
     @Test
     void activationsAndGlu() {
         matchesTorch("gelu", 1e-5, in -> in[0].gelu(), "x");

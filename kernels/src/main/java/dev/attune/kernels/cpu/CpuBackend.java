@@ -765,97 +765,14 @@ public final class CpuBackend implements Backend {
     @Override
     public void depthwiseConv1d(Storage x, Storage w, Storage bias, int n, int c, int l, int k, int stride, int pad, int dil,
                                 int lout, Storage y) {
-        float[] xs = f(x), ws = f(w), ys = f(y), bs = bias == null ? null : f(bias);
-        Parallel.forRange(n * c, Math.max(1, GRAIN / Math.max(1, lout * k)), (lo, hi) -> {
-            for (int p = lo; p < hi; p++) {
-                int ch = p % c, xb = p * l, yb = p * lout, wb = ch * k;
-                float b0 = bs == null ? 0f : bs[ch];
-                if (stride == 1) {
-                    // Tap by tap, y[t] += w_j x[t + j dil - pad] over the t where the tap lands inside the row:
-                    // vectors along time, and each y[t] still adds its taps in order j = 0, 1, ... after the bias.
-                    java.util.Arrays.fill(ys, yb, yb + lout, b0);
-                    for (int j = 0; j < k; j++) {
-                        int shift = j * dil - pad;
-                        axpy(ws[wb + j], xs, xb + shift, ys, yb, Math.max(0, -shift), Math.min(lout, l - shift));
-                    }
-                    continue;
-                }
-                for (int t = 0; t < lout; t++) {
-                    int start = t * stride - pad;
-                    // Only the taps that land inside [0, l): no per-tap bounds test in the inner loop.
-                    int j0 = start >= 0 ? 0 : (-start + dil - 1) / dil;
-                    int j1 = Math.min(k, (l - 1 - start) / dil + 1);
-                    float acc = b0;
-                    for (int j = j0; j < j1; j++) acc += ws[wb + j] * xs[xb + start + j * dil];
-                    ys[yb + t] = acc;
-                }
-            }
-        });
-    }
-
-    /** {@code y[yb + t] += a * x[xb + t]} for t in [t0, t1), as a separate multiply and add (the scalar loop's rounding). */
-    private static void axpy(float a, float[] x, int xb, float[] y, int yb, int t0, int t1) {
-        FloatVector av = FloatVector.broadcast(S, a);
-        int t = t0;
-        for (; t <= t1 - S.length(); t += S.length()) {
-            FloatVector.fromArray(S, y, yb + t).add(FloatVector.fromArray(S, x, xb + t).mul(av)).intoArray(y, yb + t);
-        }
-        for (; t < t1; t++) y[yb + t] += a * x[xb + t];
+        CpuDepthwiseConv.forward(f(x), f(w), bias == null ? null : f(bias), n, c, l, k, stride, pad, dil, lout, f(y));
     }
 
     @Override
     public void depthwiseConv1dBackward(Storage x, Storage w, Storage gy, int n, int c, int l, int k, int stride, int pad,
                                         int dil, int lout, Storage gx, Storage gw) {
-        float[] xs = f(x), ws = f(w), gys = f(gy);
-        if (gx != null) {
-            float[] gxs = f(gx);
-            Parallel.forRange(n * c, Math.max(1, GRAIN / Math.max(1, lout * k)), (lo, hi) -> {
-                for (int p = lo; p < hi; p++) {
-                    int ch = p % c, xb = p * l, yb = p * lout, wb = ch * k;
-                    java.util.Arrays.fill(gxs, xb, xb + l, 0f);
-                    if (stride == 1) {
-                        // The adjoint of the forward's taps: gx[t + shift] += w_j gy[t], tap by tap.
-                        for (int j = 0; j < k; j++) {
-                            int shift = j * dil - pad;
-                            axpy(ws[wb + j], gys, yb, gxs, xb + shift, Math.max(0, -shift), Math.min(lout, l - shift));
-                        }
-                        continue;
-                    }
-                    for (int t = 0; t < lout; t++) {
-                        int start = t * stride - pad;
-                        int j0 = start >= 0 ? 0 : (-start + dil - 1) / dil;
-                        int j1 = Math.min(k, (l - 1 - start) / dil + 1);
-                        float g = gys[yb + t];
-                        for (int j = j0; j < j1; j++) gxs[xb + start + j * dil] += ws[wb + j] * g;
-                    }
-                }
-            });
-        }
-        if (gw != null) {
-            float[] gws = f(gw);
-            // Split by channel: each weight's sum over (batch, time) has one owner and a fixed order.
-            Parallel.forRange(c, 1, (lo, hi) -> {
-                for (int ch = lo; ch < hi; ch++) {
-                    for (int j = 0; j < k; j++) {
-                        float acc = 0f;
-                        for (int b = 0; b < n; b++) {
-                            int xb = (b * c + ch) * l, yb = (b * c + ch) * lout;
-                            if (stride == 1) {
-                                int shift = j * dil - pad;
-                                int t0 = Math.max(0, -shift), t1 = Math.min(lout, l - shift);
-                                acc += VectorRows.dot(xs, xb + shift + t0, gys, yb + t0, t1 - t0);
-                                continue;
-                            }
-                            for (int t = 0; t < lout; t++) {
-                                int i = t * stride - pad + j * dil;
-                                if (i >= 0 && i < l) acc += gys[yb + t] * xs[xb + i];
-                            }
-                        }
-                        gws[ch * k + j] = acc;
-                    }
-                }
-            });
-        }
+        CpuDepthwiseConv.backward(f(x), f(w), f(gy), n, c, l, k, stride, pad, dil, lout, gx == null ? null : f(gx),
+                gw == null ? null : f(gw));
     }
 
     // ---- indexing -------------------------------------------------------------------------------
