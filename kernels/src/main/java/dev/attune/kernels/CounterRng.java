@@ -7,14 +7,16 @@ package dev.attune.kernels;
  * where the key is the seed mixed once more; CUDA kernels compute the same function.
  */
 public final class CounterRng {
-    private static final long GAMMA = 0x9E3779B97F4A7C15L;
-    private static final float INV_2_24 = 1.0f / (1 << 24);
+    /** The stream step, and the two multipliers of {@link #mix} (vector forms of these draws use them too). */
+    public static final long GAMMA = 0x9E3779B97F4A7C15L, MIX_1 = 0xBF58476D1CE4E5B9L, MIX_2 = 0x94D049BB133111EBL;
+    /** 2^-24: a 24-bit integer times this is a uniform float on [0, 1). */
+    public static final float INV_2_24 = 1.0f / (1 << 24);
 
     private CounterRng() {}
 
     public static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = (z ^ (z >>> 30)) * MIX_1;
+        z = (z ^ (z >>> 27)) * MIX_2;
         return z ^ (z >>> 31);
     }
 

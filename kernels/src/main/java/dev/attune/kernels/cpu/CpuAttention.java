@@ -3,6 +3,8 @@ package dev.attune.kernels.cpu;
 import dev.attune.kernels.CounterRng;
 import dev.attune.kernels.Parallel;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Fused scaled dot-product attention on the CPU (see {@code Backend.attention} for the contract):
@@ -262,6 +264,13 @@ final class CpuAttention {
      * {@code at + j} is below {@code keep} (as {@code Backend.random} BERNOULLI decides), else 0.
      */
     private static void dropRow(float[] s, int off, int n, long seed, long at, float keep, float inv) {
-        for (int j = 0; j < n; j++) s[off + j] = CounterRng.uniform(seed, at + j) < keep ? s[off + j] * inv : 0f;
+        long mixed = CounterRng.mix(seed);
+        FloatVector zero = FloatVector.zero(VectorRng.FS);
+        int j = 0;
+        for (; j + VectorRng.LANES <= n; j += VectorRng.LANES) {
+            FloatVector kept = FloatVector.fromArray(VectorRng.FS, s, off + j).mul(inv);
+            kept.blend(zero, VectorRng.uniform(mixed, at + j).compare(VectorOperators.GE, keep)).intoArray(s, off + j);
+        }
+        for (; j < n; j++) s[off + j] = CounterRng.uniform(seed, at + j) < keep ? s[off + j] * inv : 0f;
     }
 }

@@ -840,7 +840,8 @@ public final class CpuBackend implements Backend {
     public void random(Distribution dist, float a, float b, long seed, long counter, Storage out, int offset, int size) {
         float[] y = f(out);
         Parallel.forRange(size, GRAIN, (lo, hi) -> {
-            for (int k = lo; k < hi; k++) {
+            int k = dist == Distribution.NORMAL ? lo : uniformVectors(dist == Distribution.BERNOULLI, a, b, seed, counter, y, offset, lo, hi);
+            for (; k < hi; k++) {
                 long pos = counter + k;
                 y[offset + k] = switch (dist) {
                     case UNIFORM -> a + (b - a) * CounterRng.uniform(seed, pos);
@@ -849,5 +850,23 @@ public final class CpuBackend implements Backend {
                 };
             }
         });
+    }
+
+    /**
+     * The vector form of UNIFORM ({@code a + (b - a) u}) or BERNOULLI ({@code u < a ? 1 : 0}) over
+     * [lo, hi), as many whole groups of {@link VectorRng#LANES} as fit; returns where the scalar
+     * tail starts. The same operations on the same u: the scalar values, bit for bit.
+     */
+    private static int uniformVectors(boolean bernoulli, float a, float b, long seed, long counter, float[] y, int offset,
+                                      int lo, int hi) {
+        long mixed = CounterRng.mix(seed);
+        FloatVector one = FloatVector.broadcast(VectorRng.FS, 1f), zero = FloatVector.zero(VectorRng.FS);
+        int k = lo;
+        for (; k + VectorRng.LANES <= hi; k += VectorRng.LANES) {
+            FloatVector u = VectorRng.uniform(mixed, counter + k);
+            FloatVector v = bernoulli ? one.blend(zero, u.compare(VectorOperators.GE, a)) : u.mul(b - a).add(a);
+            v.intoArray(y, offset + k);
+        }
+        return k;
     }
 }

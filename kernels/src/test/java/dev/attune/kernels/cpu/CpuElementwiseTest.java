@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.attune.kernels.Backend.Distribution;
 import dev.attune.kernels.BinaryOp;
+import dev.attune.kernels.CounterRng;
 import dev.attune.kernels.DType;
 import dev.attune.kernels.UnaryOp;
 import java.util.function.DoubleUnaryOperator;
@@ -19,6 +21,31 @@ import org.junit.jupiter.api.Test;
  * binary paths and the dense copy against their scalar definitions.
  */
 class CpuElementwiseTest {
+    /**
+     * UNIFORM and BERNOULLI draws (vector lanes, 8 positions at a time) are CounterRng's scalar
+     * values bit for bit, at an odd start and length so that the scalar tail runs too.
+     */
+    @Test
+    void vectorDrawsEqualTheScalarGenerator() {
+        CpuBackend be = CpuBackend.INSTANCE;
+        int n = 100_003, offset = 5;
+        long seed = 77, counter = 1_000_001;
+        for (Distribution d : new Distribution[] {Distribution.UNIFORM, Distribution.BERNOULLI}) {
+            float a = d == Distribution.BERNOULLI ? 0.3f : -1.5f, b = 2.5f;
+            var out = be.allocate(DType.FLOAT32, n + offset);
+            be.random(d, a, b, seed, counter, out, offset, n);
+            float[] got = ((CpuStorage) out).floats();
+            for (int k = 0; k < n; k++) {
+                float u = CounterRng.uniform(seed, counter + k);
+                float expected = d == Distribution.BERNOULLI ? (u < a ? 1f : 0f) : a + (b - a) * u;
+                if (Float.floatToRawIntBits(got[offset + k]) != Float.floatToRawIntBits(expected)) {
+                    fail(d + " at " + k + ": expected " + expected + ", got " + got[offset + k]);
+                }
+            }
+            assertEquals(0f, got[0], "before the offset");
+        }
+    }
+
     private static final CpuBackend B = CpuBackend.INSTANCE;
 
     private static double gelu(double x) {
