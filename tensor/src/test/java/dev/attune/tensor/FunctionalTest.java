@@ -100,7 +100,7 @@ class FunctionalTest {
                 F.conv1d(dx.narrow(1, 1, 1), dw.narrow(0, 1, 1), db.narrow(0, 1, 1), 2, 3, 2, 1),
                 F.conv1d(dx.narrow(1, 2, 1), dw.narrow(0, 2, 1), db.narrow(0, 2, 1), 2, 3, 2, 1));
         Check.close(viaIm2col.toFloatArray(), F.conv1d(dx, dw, db, 2, 3, 2, 3), 1e-6);
-        // Stride 1 takes the vectorised tap-by-tap path: long rows (vector body and tail), dilation, a padding
+        // Stride 1 takes the vectorised correlation path: long rows (vector body and tail), dilation, a padding
         // wider than some taps reach; values and all three gradients against the im2col path.
         Tensor sx = Check.randn(9, 2, 3, 45), sw = Check.randn(10, 3, 1, 5), sb = Check.randn(11, 3);
         Check.grad(in -> F.conv1d(in[0], in[1], in[2], 1, 9, 2, 3), Check.randn(12, 1, 3, 6), Check.randn(13, 3, 1, 5), sb);

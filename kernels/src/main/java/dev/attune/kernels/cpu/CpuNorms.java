@@ -23,7 +23,7 @@ final class CpuNorms {
 
     static void softmax(boolean log, float[] x, int xOff, int outer, int n, int inner, float[] y, int yOff) {
         if (inner == 1) {
-            // A loop method per kind, not one loop branching per row: a compile unit then holds one (see CpuBackend.unaryRange).
+            // A loop method per kind, not one loop branching per row: a compile unit then holds one (see CpuBackend.VECTOR_LOOPS).
             int minRows = Math.max(1, CpuBackend.GRAIN / Math.max(1, n));
             if (log) Parallel.forRange(outer, minRows, (lo, hi) -> logSoftmaxRows(x, xOff, y, yOff, n, lo, hi));
             else Parallel.forRange(outer, minRows, (lo, hi) -> softmaxRows(x, xOff, y, yOff, n, lo, hi));
