@@ -94,13 +94,14 @@ final class VectorRows {
 
     /**
      * {@code e_j = exp(x[xOff + j] - shift)} (exp(-inf) = 0), stored to {@code y[yOff + j]} unless
-     * y is null (y may be x: in place); returns {@code sum_j e_j}.
+     * y is null (y may be x: in place); returns {@code sum_j e_j}. shift is at least every x (a row
+     * max or log-sum-exp), so {@code x - shift <= 0} and exp needs no overflow test.
      */
     static float expShifted(float[] x, int xOff, float shift, float[] y, int yOff, int n) {
         FloatVector vs = FloatVector.broadcast(S, shift), acc = FloatVector.zero(S);
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += VL) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, xOff + j).sub(vs));
+            FloatVector e = VectorMath.expNonPositive(FloatVector.fromArray(S, x, xOff + j).sub(vs));
             if (y != null) e.intoArray(y, yOff + j);
             acc = acc.add(e);
         }
