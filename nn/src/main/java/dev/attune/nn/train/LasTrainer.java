@@ -449,9 +449,19 @@ public final class LasTrainer {
      * ({@link Decoder#beamSearch}), one utterance at a time.
      */
     public static List<Decoder.Hypothesis> decode(Las model, List<float[][]> features, int batchSize, int maxLength, int beam, double alpha) {
+        return decode(model, null, 0, features, batchSize, maxLength, beam, alpha);
+    }
+
+    /**
+     * As {@link #decode(Las, List, int, int, int, double)}; with {@code ctcWeight} &gt; 0 every
+     * utterance is decoded by joint CTC/attention beam search of width {@code beam} (1 included)
+     * with the CTC head {@code ctcHead} ({@link Decoder#beamSearch(Las, Linear, double, Tensor, int, int, double)}).
+     */
+    public static List<Decoder.Hypothesis> decode(Las model, Linear ctcHead, double ctcWeight, List<float[][]> features, int batchSize, int maxLength,
+                                                  int beam, double alpha) {
         if (beam < 1) throw new IllegalArgumentException("LasTrainer.decode: beam width must be >= 1, got " + beam);
         Decoder.Hypothesis[] out = new Decoder.Hypothesis[features.size()];
-        if (beam == 1) {
+        if (beam == 1 && ctcWeight == 0) {
             for (int[] members : lengthBatches(features, batchSize)) {
                 Padded x = pad(features, members);
                 List<Decoder.Hypothesis> hyps = Decoder.greedy(model, x.frames(), x.lengths(), maxLength);
@@ -459,7 +469,7 @@ public final class LasTrainer {
             }
         } else {
             for (int i = 0; i < out.length; i++) {
-                out[i] = Decoder.beamSearch(model, pad(features, new int[] {i}).frames(), beam, maxLength, alpha);
+                out[i] = Decoder.beamSearch(model, ctcHead, ctcWeight, pad(features, new int[] {i}).frames(), beam, maxLength, alpha);
             }
         }
         return List.of(out);
