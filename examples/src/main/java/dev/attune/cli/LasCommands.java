@@ -164,7 +164,7 @@ final class LasCommands {
     }
 
     /** {@code attune eval las}: CER and WER of a checkpoint on a split of a corpus. */
-    @Command(name = "las", description = "CER and WER of a LAS checkpoint on a split of a corpus (greedy, or beam search with --beam).")
+    @Command(name = "las", description = "CER and WER of a LAS checkpoint on a split of a corpus (greedy, or beam search with --beam, joint CTC/attention with --ctc-weight).")
     static final class Eval extends AttuneCommand {
         @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "A checkpoint written by `attune train las`.")
         private Path checkpoint;
@@ -187,11 +187,19 @@ final class LasCommands {
                 defaultValue = "" + Decoder.DEFAULT_ALPHA)
         private double alpha;
 
+        @Option(names = "--ctc-weight", paramLabel = "LAMBDA",
+                description = "Joint CTC/attention beam search: rank prefixes by (1 - LAMBDA) log p_att + LAMBDA log p_ctc, LAMBDA in [0, 1]; "
+                        + "needs a checkpoint trained with --ctc-weight > 0 (default: ${DEFAULT-VALUE}, attention alone).",
+                defaultValue = "0")
+        private double ctcWeight;
+
         @Override
         public Integer call() throws Exception {
             if (beam < 1) throw new IllegalArgumentException("--beam must be >= 1, got " + beam);
             if (!(alpha >= 0)) throw new IllegalArgumentException("--length-norm must be >= 0, got " + alpha);
+            if (!(ctcWeight >= 0 && ctcWeight <= 1)) throw new IllegalArgumentException("--ctc-weight must be in [0, 1], got " + ctcWeight);
             LasCheckpoint ck = LasCheckpoint.load(checkpoint);
+            requireCtcHead(ck, ctcWeight, checkpoint);
             TranscribedData.Format fmt = TranscribedData.format(format, data);
             if (!TranscribedData.features(fmt).source().equals(ck.features().source())) {
                 throw new IllegalArgumentException("the checkpoint reads " + ck.features().source() + " features, but "
@@ -200,7 +208,8 @@ final class LasCommands {
             List<Utterance> utts = TranscribedData.part(TranscribedData.load(fmt, data), split);
             if (utts.isEmpty()) throw new IllegalArgumentException("no utterances in split '" + split + "' of " + data);
             err().println("checkpoint: " + ck.describe());
-            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.features().extract(utts, cores()), 16, ck.maxLength(), beam, alpha);
+            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.ctcHead(), ctcWeight, ck.features().extract(utts, cores()), 16,
+                    ck.maxLength(), beam, alpha);
             out().println(LasTrainer.score(transcripts(utts), hyps));
             return 0;
         }
@@ -220,6 +229,12 @@ final class LasCommands {
                 defaultValue = "" + Decoder.DEFAULT_ALPHA)
         private double alpha;
 
+        @Option(names = "--ctc-weight", paramLabel = "LAMBDA",
+                description = "Joint CTC/attention beam search: rank prefixes by (1 - LAMBDA) log p_att + LAMBDA log p_ctc, LAMBDA in [0, 1]; "
+                        + "needs a checkpoint trained with --ctc-weight > 0 (default: ${DEFAULT-VALUE}, attention alone).",
+                defaultValue = "0")
+        private double ctcWeight;
+
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "Audio (.wav) or feature (.mfc, .pt) files.")
         private List<Path> files;
 
@@ -227,9 +242,12 @@ final class LasCommands {
         public Integer call() throws Exception {
             if (beam < 1) throw new IllegalArgumentException("--beam must be >= 1, got " + beam);
             if (!(alpha >= 0)) throw new IllegalArgumentException("--length-norm must be >= 0, got " + alpha);
+            if (!(ctcWeight >= 0 && ctcWeight <= 1)) throw new IllegalArgumentException("--ctc-weight must be in [0, 1], got " + ctcWeight);
             LasCheckpoint ck = LasCheckpoint.load(checkpoint);
+            requireCtcHead(ck, ctcWeight, checkpoint);
             List<Utterance> utts = files.stream().map(f -> utterance(f, ck.features().source())).toList();
-            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.features().extract(utts, cores()), 16, ck.maxLength(), beam, alpha);
+            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.ctcHead(), ctcWeight, ck.features().extract(utts, cores()), 16,
+                    ck.maxLength(), beam, alpha);
             for (int i = 0; i < files.size(); i++) out().println(files.get(i) + "\t" + hyps.get(i).text());
             return 0;
         }
@@ -250,6 +268,14 @@ final class LasCommands {
                 throw new IllegalArgumentException(f + ": the checkpoint reads " + source + " features, so it decodes " + extension + " files");
             }
             return new Utterance(f.getFileName().toString(), null, null, f, kind);
+        }
+    }
+
+    /** A {@code --ctc-weight} above 0 needs a checkpoint with a CTC head. */
+    private static void requireCtcHead(LasCheckpoint ck, double ctcWeight, Path file) {
+        if (ctcWeight > 0 && ck.ctcHead() == null) {
+            throw new IllegalArgumentException("--ctc-weight " + ctcWeight + " needs a checkpoint with a CTC head (trained with train las --ctc-weight > 0); "
+                    + file + " has none");
         }
     }
 

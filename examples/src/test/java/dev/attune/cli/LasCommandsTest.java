@@ -53,6 +53,10 @@ class LasCommandsTest {
         CliRun.Result wrong = CliRun.run("decode", "las", "--checkpoint", ck.toString(), tmp.resolve("x.mfc").toString());
         assertEquals(1, wrong.exitCode());
         assertTrue(wrong.err().contains("the checkpoint reads fbank features, so it decodes .wav files"), wrong.err());
+        CliRun.Result noHead = CliRun.run("eval", "las", "--checkpoint", ck.toString(), "--data", subset.toString(), "--ctc-weight", "0.5");
+        assertEquals(1, noHead.exitCode());
+        assertTrue(noHead.err().contains("--ctc-weight 0.5 needs a checkpoint with a CTC head (trained with train las --ctc-weight > 0); " + ck + " has none"),
+                noHead.err());
         CliRun.Result an4 = CliRun.run("eval", "las", "--checkpoint", ck.toString(), "--data", subset.toString(), "--format", "an4");
         assertEquals(1, an4.exitCode());
         assertTrue(an4.err().contains("the checkpoint reads fbank features, but an4 data gives sphinx-mfc"), an4.err());
@@ -67,7 +71,20 @@ class LasCommandsTest {
         assertTrue(t.err().contains("word splicing: 2 word pieces from the training files (0 skipped), 3 synthetic utterances of 1 to 1 words"), t.err());
         assertTrue(t.err().contains("(fsdd): 5 training and 1 validation utterances"), t.err());
         assertTrue(Files.isRegularFile(run.resolve("best.safetensors")));
-        assertEquals(0.2f, dev.attune.nn.train.LasCheckpoint.load(run.resolve("best.safetensors")).model().config().dropout(), "the checkpoint keeps --dropout");
+        var ck = dev.attune.nn.train.LasCheckpoint.load(run.resolve("best.safetensors"));
+        assertEquals(0.2f, ck.model().config().dropout(), "the checkpoint keeps --dropout");
+        assertNotNull(ck.ctcHead(), "the checkpoint keeps the CTC head of --ctc-weight");
+        for (String beam : List.of("1", "2")) {
+            CliRun.Result e = CliRun.run("eval", "las", "--checkpoint", run.resolve("best.safetensors").toString(), "--data", subset.toString(),
+                    "--split", "all", "--beam", beam, "--ctc-weight", "0.5");
+            assertEquals(0, e.exitCode(), e.err());
+            assertTrue(e.out().matches("CER: \\d+\\.\\d\\d% WER: \\d+\\.\\d\\d% \\(3 utterances\\)\\s*"), e.out());
+            assertTrue(e.err().contains("CTC head"), e.err());
+        }
+        CliRun.Result d = CliRun.run("decode", "las", "--checkpoint", run.resolve("best.safetensors").toString(), "--ctc-weight", "1",
+                subset.resolve("1_theo_11.wav").toString());
+        assertEquals(0, d.exitCode(), d.err());
+        assertEquals(1, d.out().lines().count(), d.out());
     }
 
     @Test
@@ -106,6 +123,9 @@ class LasCommandsTest {
         r = CliRun.run("eval", "las", "--checkpoint", "x.safetensors", "--data", subset.toString(), "--beam", "2", "--length-norm", "-1");
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("--length-norm must be >= 0, got -1.0"), r.err());
+        r = CliRun.run("eval", "las", "--checkpoint", "x.safetensors", "--data", subset.toString(), "--ctc-weight", "1.5");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--ctc-weight must be in [0, 1], got 1.5"), r.err());
         r = CliRun.run("train", "las", "--data", subset.toString(), "--dropout", "1");
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("--dropout must be in [0, 1), got 1.0"), r.err());

@@ -1,5 +1,6 @@
 package dev.attune.nn.las;
 
+import dev.attune.nn.Linear;
 import dev.attune.tensor.F;
 import dev.attune.tensor.GradMode;
 import dev.attune.tensor.Tensor;
@@ -26,6 +27,17 @@ import java.util.List;
  *       (length normalisation; alpha 0 ranks by log p alone, which favours short outputs); only
  *       when none ended, the best prefix cut at the limit. With width 1 the kept extension is
  *       always the argmax, so it equals greedy.</li>
+ *   <li>Joint CTC/attention beam search ({@link #beamSearch(Las, Linear, double, Tensor, int, int, double)},
+ *       Watanabe et al. 2017): a CTC head (a linear layer from listener states to the vocabulary,
+ *       trained jointly, {@code <pad>} the blank) gives CTC log-probabilities over the listener
+ *       states, and every prefix h is ranked by
+ *       {@code (1 - lambda) log p_att(h) + lambda log p_ctc(h...)}, where p_ctc(h...) is its CTC
+ *       prefix probability ({@link CtcPrefixScorer}), computed incrementally per hypothesis; when
+ *       {@code <eos>} ends h, the full CTC probability log p_ctc(h) takes its place. CTC has no
+ *       notion of length beyond the frames, so it penalises a hypothesis that drops or repeats
+ *       words, which attention alone may prefer. The same search, with the same stop rule (both
+ *       terms only fall as a prefix grows) and length normalisation of the joint score; lambda 0
+ *       is attention alone, lambda 1 CTC alone.</li>
  * </ul>
  */
 public final class Decoder {
@@ -38,7 +50,8 @@ public final class Decoder {
      * A decoded character sequence.
      *
      * @param tokens    the character ids, without {@code <eos>}
-     * @param logProb   log p of the tokens and, when {@code ended}, of the final {@code <eos>}
+     * @param logProb   log p of the tokens and, when {@code ended}, of the final {@code <eos>};
+     *                  with joint CTC/attention decoding the joint score of the same
      * @param ended     whether the hypothesis emitted {@code <eos>} (false: cut at the length limit)
      * @param alignment attention weights, one row per emitted symbol ({@code <eos>} included) over
      *                  the utterance's valid listener states
@@ -135,7 +148,21 @@ public final class Decoder {
      * at most {@code maxLength} symbols, length-normalisation exponent {@code alpha} (see the class doc).
      */
     public static Hypothesis beamSearch(Las las, Tensor x, int beamWidth, int maxLength, double alpha) {
+        return beamSearch(las, null, 0, x, beamWidth, maxLength, alpha);
+    }
+
+    /**
+     * Joint CTC/attention beam search over one utterance (see the class doc): prefixes ranked by
+     * {@code (1 - ctcWeight) log p_att + ctcWeight log p_ctc}, CTC log-probabilities from
+     * {@code ctcHead} over the listener states ({@code <pad>} the blank). {@code ctcHead} may be
+     * null only when {@code ctcWeight} is 0, which is {@link #beamSearch(Las, Tensor, int, int, double)}.
+     */
+    public static Hypothesis beamSearch(Las las, Linear ctcHead, double ctcWeight, Tensor x, int beamWidth, int maxLength, double alpha) {
         checkMaxLength("beamSearch", maxLength);
+        if (!(ctcWeight >= 0 && ctcWeight <= 1)) throw new IllegalArgumentException("Decoder.beamSearch: the CTC weight must be in [0, 1], got " + ctcWeight);
+        if (ctcHead == null && ctcWeight > 0) {
+            throw new IllegalArgumentException("Decoder.beamSearch: a CTC weight of " + ctcWeight + " needs a CTC head, got none");
+        }
         if (beamWidth < 1) throw new IllegalArgumentException("Decoder.beamSearch: beam width must be >= 1, got " + beamWidth);
         if (!(alpha >= 0)) throw new IllegalArgumentException("Decoder.beamSearch: length-normalisation exponent must be >= 0, got " + alpha);
         if (x.dim() != 3 || x.size(0) != 1) {
@@ -147,6 +174,15 @@ public final class Decoder {
         try (GradMode _ = GradMode.noGrad()) {
             Encoded h = las.listen(x, null);
             int u = h.lengths()[0];
+            CtcPrefixScorer ctc = null;
+            if (ctcHead != null) {
+                int d = h.values().size(2), in = ctcHead.weight().value().size(1), out = ctcHead.weight().value().size(0);
+                if (in != d || out != speller.vocabSize()) {
+                    throw new IllegalArgumentException("Decoder.beamSearch: the CTC head maps " + in + " to " + out + " features, expected listener width "
+                            + d + " to the vocabulary's " + speller.vocabSize());
+                }
+                ctc = new CtcPrefixScorer(F.logSoftmax(ctcHead.forward(h.values()), 2).toFloatArray(), u, out, las.config().padId());
+            }
             Speller.State[] state = {speller.initialState(h.values(), h.lengths()), null};   // current, after the last step
             float[][] weights = new float[1][];
             Stepper stepper = new Stepper() {
@@ -168,15 +204,21 @@ public final class Decoder {
                     state[0] = state[1].select(rows);
                 }
             };
-            return search(stepper, speller.vocabSize(), speller.sosId(), speller.eosId(), beamWidth, maxLength, alpha);
+            return search(stepper, ctc, ctcWeight, speller.vocabSize(), speller.sosId(), speller.eosId(), beamWidth, maxLength, alpha);
         } finally {
             if (wasTraining) las.train();
         }
     }
 
-    private record Beam(int[] tokens, double logProb, List<float[]> rows) {}
+    /** A live prefix: attention log p, its CTC prefix (null without CTC), the score that ranks it, attention rows. */
+    private record Beam(int[] tokens, double attention, CtcPrefixScorer.Prefix ctc, double logProb, List<float[]> rows) {}
 
-    private record Candidate(int parent, int token, double logProb) {}
+    private record Candidate(int parent, int token, double attention, double logProb) {}
+
+    /** {@link #search(Stepper, CtcPrefixScorer, double, int, int, int, int, int, double)} by attention alone. */
+    static Hypothesis search(Stepper stepper, int vocab, int sos, int eos, int beamWidth, int maxLength, double alpha) {
+        return search(stepper, null, 0, vocab, sos, eos, beamWidth, maxLength, alpha);
+    }
 
     /**
      * The search of {@link #beamSearch} over any {@link Stepper} (arguments already checked):
@@ -194,9 +236,14 @@ public final class Decoder {
      *       at the length limit are candidates only when none ended (they lack the {@code <eos>}
      *       term, and a loop cut at the limit is no transcript).</li>
      * </ol>
+     * With {@code ctc} (not null), "log p" above is the joint score
+     * {@code (1 - ctcWeight) log p_att + ctcWeight psi} of {@link CtcPrefixScorer} (its full CTC
+     * probability for an ended hypothesis) with {@code ctcWeight} in [0, 1]; it too only falls
+     * as a prefix grows.
      */
-    static Hypothesis search(Stepper stepper, int vocab, int sos, int eos, int beamWidth, int maxLength, double alpha) {
-        List<Beam> beams = List.of(new Beam(new int[0], 0.0, List.of()));
+    static Hypothesis search(Stepper stepper, CtcPrefixScorer ctc, double ctcWeight, int vocab, int sos, int eos, int beamWidth, int maxLength,
+                             double alpha) {
+        List<Beam> beams = List.of(new Beam(new int[0], 0.0, ctc == null ? null : ctc.initial(), 0.0, List.of()));
         int[] prev = {sos};
         Hypothesis best = null;
         double bound = Math.pow(maxLength, alpha);
@@ -204,7 +251,12 @@ public final class Decoder {
             float[] lp = stepper.step(prev);
             List<Candidate> cands = new ArrayList<>(beams.size() * vocab);
             for (int b = 0; b < beams.size(); b++) {
-                for (int v = 0; v < vocab; v++) cands.add(new Candidate(b, v, beams.get(b).logProb() + lp[b * vocab + v]));
+                Beam bm = beams.get(b);
+                double[] psi = ctc == null ? null : ctc.extensionScores(bm.ctc(), eos);
+                for (int v = 0; v < vocab; v++) {
+                    double att = bm.attention() + lp[b * vocab + v];
+                    cands.add(new Candidate(b, v, att, psi == null ? att : (1 - ctcWeight) * att + ctcWeight * psi[v]));
+                }
             }
             // best first; ties go to the earlier beam, then the lower id, so results are deterministic
             cands.sort(Comparator.comparingDouble(Candidate::logProb).reversed());
@@ -220,7 +272,7 @@ public final class Decoder {
                 } else {
                     int[] t = Arrays.copyOf(parent.tokens(), parent.tokens().length + 1);
                     t[t.length - 1] = c.token();
-                    next.add(new Beam(t, c.logProb(), rows));
+                    next.add(new Beam(t, c.attention(), ctc == null ? null : ctc.extend(parent.ctc(), c.token()), c.logProb(), rows));
                     parents.add(c.parent());
                 }
             }

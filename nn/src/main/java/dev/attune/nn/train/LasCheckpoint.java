@@ -1,6 +1,7 @@
 package dev.attune.nn.train;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.attune.nn.Linear;
 import dev.attune.nn.las.CharVocab;
 import dev.attune.nn.las.Las;
 import dev.attune.nn.optim.Optimizer;
@@ -26,8 +27,12 @@ import java.util.Objects;
  *   <li>{@code features}: the {@link SpeakerCheckpoint.Features} as JSON (filterbank settings and normalisation)</li>
  *   <li>{@code max_length}: the decoding length limit; {@code step} and {@code validation_cer}</li>
  * </ul>
+ * A model trained with a CTC weight also carries its CTC head (listener width to the vocabulary,
+ * {@code <pad>} as the blank) under {@code ctc_head.weight} and {@code ctc_head.bias}, for joint
+ * CTC/attention decoding; files without those tensors (older ones included) load with no head.
  *
  * @param model          the model, weights restored, in evaluation mode
+ * @param ctcHead        the CTC head trained with it, or null when it was trained without CTC
  * @param name           the preset it was built from (e.g. {@code las-small})
  * @param features       how the frames it reads are computed
  * @param maxLength      the length limit for decoding (symbols)
@@ -35,10 +40,12 @@ import java.util.Objects;
  * @param validationCer  validation CER at that step (NaN when not measured)
  * @param optimizerState the optimizer state, empty when not saved
  */
-public record LasCheckpoint(Las model, String name, SpeakerCheckpoint.Features features, int maxLength, int step, double validationCer,
+public record LasCheckpoint(Las model, Linear ctcHead, String name, SpeakerCheckpoint.Features features, int maxLength, int step, double validationCer,
                             Map<String, Tensor> optimizerState) {
     public static final String FORMAT = "attune-las-checkpoint";
     public static final String VERSION = "1";
+    /** The prefix of the CTC head's tensors. */
+    public static final String CTC_HEAD = "ctc_head.";
     private static final String WHAT = "LAS checkpoint";
 
     public LasCheckpoint {
@@ -54,8 +61,16 @@ public record LasCheckpoint(Las model, String name, SpeakerCheckpoint.Features f
         return out;
     }
 
-    /** Writes the model, {@code optimizer}'s state (skipped when null) and the metadata to {@code file} atomically. */
-    public static void save(Path file, Las model, String name, Optimizer optimizer, SpeakerCheckpoint.Features features, int maxLength, int step,
+    /** A CTC head for {@code config}: listener states (2 listenerHidden wide) to the vocabulary's logits. */
+    public static Linear ctcHead(Las.Config config, Generator g) {
+        return new Linear(2 * config.listenerHidden(), config.vocabSize(), g);
+    }
+
+    /**
+     * Writes the model, its CTC head (skipped when null), {@code optimizer}'s state (skipped when
+     * null) and the metadata to {@code file} atomically.
+     */
+    public static void save(Path file, Las model, Linear ctcHead, String name, Optimizer optimizer, SpeakerCheckpoint.Features features, int maxLength, int step,
                             double validationCer) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
@@ -67,7 +82,9 @@ public record LasCheckpoint(Las model, String name, SpeakerCheckpoint.Features f
         meta.put("max_length", Integer.toString(maxLength));
         meta.put("step", Integer.toString(step));
         meta.put("validation_cer", Double.toString(validationCer));
-        CheckpointFiles.write(file, model.stateDict(), optimizer, meta);
+        Map<String, Tensor> weights = new LinkedHashMap<>(model.stateDict());
+        if (ctcHead != null) ctcHead.stateDict().forEach((k, v) -> weights.put(CTC_HEAD + k, v));
+        CheckpointFiles.write(file, weights, optimizer, meta);
     }
 
     /** Reads a checkpoint written by {@link #save}, rebuilding the model from its metadata; a wrong or damaged file is an IOException saying why. */
@@ -84,19 +101,30 @@ public record LasCheckpoint(Las model, String name, SpeakerCheckpoint.Features f
         int maxLength = CheckpointFiles.integer(file, meta, "max_length", WHAT);
         int step = CheckpointFiles.integer(file, meta, "step", WHAT);
         double cer = CheckpointFiles.number(file, meta, "validation_cer", WHAT);
+        Map<String, Tensor> weights = new LinkedHashMap<>(), head = new LinkedHashMap<>();
+        c.weights().forEach((k, v) -> {
+            if (k.startsWith(CTC_HEAD)) head.put(k.substring(CTC_HEAD.length()), v);
+            else weights.put(k, v);
+        });
         try {
             Las model = new Las(config, new Generator(0));
-            model.loadStateDict(c.weights(), true);
+            model.loadStateDict(weights, true);
             model.eval();
-            return new LasCheckpoint(model, name, features, maxLength, step, cer, c.optimizer());
+            Linear ctcHead = null;
+            if (!head.isEmpty()) {
+                ctcHead = ctcHead(config, new Generator(0));
+                ctcHead.loadStateDict(head, true);
+                ctcHead.eval();
+            }
+            return new LasCheckpoint(model, ctcHead, name, features, maxLength, step, cer, c.optimizer());
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": the weights do not fit the stored model configuration: " + e.getMessage(), e);
         }
     }
 
-    /** One line: model, parameters, step, validation CER. */
+    /** One line: model, parameters, whether it has a CTC head, step, validation CER. */
     public String describe() {
-        return String.format(Locale.ROOT, "%s (%,d parameters), step %d, validation CER %.2f%%", name, model.parameterCount(), step,
-                100 * validationCer);
+        return String.format(Locale.ROOT, "%s (%,d parameters%s), step %d, validation CER %.2f%%", name, model.parameterCount(),
+                ctcHead == null ? "" : ", CTC head", step, 100 * validationCer);
     }
 }

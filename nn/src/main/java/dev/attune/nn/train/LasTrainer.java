@@ -43,7 +43,7 @@ import java.util.stream.IntStream;
  *       summed over the batch and divided by its characters (so both terms are per character).
  *       CTC asks each listener state to say which character is under it, in order (the usual
  *       reason joint training helps attention; on yes/no it did not start alignment by itself,
- *       see the nn README); the head is used only in training and is not saved; with a guided attention weight g &gt; 0, g times
+ *       see the nn README); the checkpoints keep the head (for joint CTC/attention decoding); with a guided attention weight g &gt; 0, g times
  *       {@link GuidedAttention}'s penalty on off-diagonal attention weights is added (g falling
  *       linearly to 0 over {@code guidedDecay} steps when that is set);</li>
  *   <li>optionally SpecAugment masks on each training utterance as it is drawn ({@link #SPEC_AUGMENT});</li>
@@ -208,8 +208,7 @@ public final class LasTrainer {
         }
         for (String t : train.transcripts()) CharVocab.encode(t);   // fails early, naming a character outside the vocabulary
         Las model = new Las(config, new Generator(options.seed()));
-        Linear ctcHead = options.ctcWeight() > 0
-                ? new Linear(model.listener().outputDim(), config.vocabSize(), new Generator(options.seed() * 31 + 2)) : null;
+        Linear ctcHead = options.ctcWeight() > 0 ? LasCheckpoint.ctcHead(config, new Generator(options.seed() * 31 + 2)) : null;
         List<Parameter> parameters = new ArrayList<>(model.parameters());
         if (ctcHead != null) parameters.addAll(ctcHead.parameters());
         AdamW optimizer = new AdamW(parameters, options.lr());
@@ -218,7 +217,7 @@ public final class LasTrainer {
         int maxLength = maxLengthFor(train);
         if (options.out() != null) Files.createDirectories(options.out());
         List<int[]> batches = lengthBatches(train.features(), options.batchSize());
-        EmaWeights ema = options.ema() > 0 ? new EmaWeights(model.parameters(), options.ema()) : null;
+        EmaWeights ema = options.ema() > 0 ? new EmaWeights(parameters, options.ema()) : null;   // the CTC head's too: it reads the averaged listener
 
         List<Point> curve = new ArrayList<>();
         ErrorRates last = null;
@@ -274,13 +273,13 @@ public final class LasTrainer {
                 if (trainCer <= bestTrainCer) {
                     bestTrainCer = trainCer;
                     bestStep = step;
-                    save("best.safetensors", model, optimizer, maxLength, step, last.cer());
+                    save("best.safetensors", model, ctcHead, optimizer, maxLength, step, last.cer());
                     if (options.out() != null) {
                         Decoder.Hypothesis h = hyps.get(0);
                         AlignmentImage.write(options.out().resolve("alignment.png"), h.alignment(), h.text() + (h.ended() ? "$" : ""));
                     }
                 }
-                save("last.safetensors", model, optimizer, maxLength, step, last.cer());
+                save("last.safetensors", model, ctcHead, optimizer, maxLength, step, last.cer());
                 if (ema != null && !done) ema.swap();   // back to the trained weights; after the last step the model keeps the average
                 if (progress != null) {
                     progress.printf(Locale.ROOT, "%n  step %d: training CER %.2f%% (%d utterances), validation %s%s; e.g. \"%s\" -> \"%s\"%n",
@@ -450,9 +449,19 @@ public final class LasTrainer {
      * ({@link Decoder#beamSearch}), one utterance at a time.
      */
     public static List<Decoder.Hypothesis> decode(Las model, List<float[][]> features, int batchSize, int maxLength, int beam, double alpha) {
+        return decode(model, null, 0, features, batchSize, maxLength, beam, alpha);
+    }
+
+    /**
+     * As {@link #decode(Las, List, int, int, int, double)}; with {@code ctcWeight} &gt; 0 every
+     * utterance is decoded by joint CTC/attention beam search of width {@code beam} (1 included)
+     * with the CTC head {@code ctcHead} ({@link Decoder#beamSearch(Las, Linear, double, Tensor, int, int, double)}).
+     */
+    public static List<Decoder.Hypothesis> decode(Las model, Linear ctcHead, double ctcWeight, List<float[][]> features, int batchSize, int maxLength,
+                                                  int beam, double alpha) {
         if (beam < 1) throw new IllegalArgumentException("LasTrainer.decode: beam width must be >= 1, got " + beam);
         Decoder.Hypothesis[] out = new Decoder.Hypothesis[features.size()];
-        if (beam == 1) {
+        if (beam == 1 && ctcWeight == 0) {
             for (int[] members : lengthBatches(features, batchSize)) {
                 Padded x = pad(features, members);
                 List<Decoder.Hypothesis> hyps = Decoder.greedy(model, x.frames(), x.lengths(), maxLength);
@@ -460,7 +469,7 @@ public final class LasTrainer {
             }
         } else {
             for (int i = 0; i < out.length; i++) {
-                out[i] = Decoder.beamSearch(model, pad(features, new int[] {i}).frames(), beam, maxLength, alpha);
+                out[i] = Decoder.beamSearch(model, ctcHead, ctcWeight, pad(features, new int[] {i}).frames(), beam, maxLength, alpha);
             }
         }
         return List.of(out);
@@ -473,9 +482,9 @@ public final class LasTrainer {
         return r;
     }
 
-    private void save(String file, Las model, AdamW optimizer, int maxLength, int step, double cer) throws IOException {
+    private void save(String file, Las model, Linear ctcHead, AdamW optimizer, int maxLength, int step, double cer) throws IOException {
         if (options.out() == null) return;
-        LasCheckpoint.save(options.out().resolve(file), model, name, optimizer, features, maxLength, step, cer);
+        LasCheckpoint.save(options.out().resolve(file), model, ctcHead, name, optimizer, features, maxLength, step, cer);
     }
 
     private void printProgress(int step, double loss, float tf, double lr, long nanos, ErrorRates last) {

@@ -2,6 +2,9 @@ package dev.attune.nn.las;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.attune.nn.CtcLoss;
+import dev.attune.nn.Linear;
+import dev.attune.tensor.F;
 import dev.attune.tensor.Generator;
 import dev.attune.tensor.GradMode;
 import dev.attune.tensor.Tensor;
@@ -205,6 +208,74 @@ class DecoderTest {
             assertEquals(bestText, text.toString(), "alpha " + alpha);
             assertEquals(bestScore, h.score(alpha), 1e-4, "alpha " + alpha);
         }
+    }
+
+    @Test
+    void jointSearchWithCtcWeightZeroEqualsAttentionAlone() {
+        for (Las.AttentionKind kind : Las.AttentionKind.values()) {
+            Las las = model(kind, 61);
+            Linear head = new Linear(2 * 16, CharVocab.size(), new Generator(62));
+            Tensor x = new Generator(63).randn(1, 30, 8);
+            for (int width : new int[] {1, 3}) {
+                Decoder.Hypothesis a = Decoder.beamSearch(las, x, width, 15, 1.0);
+                Decoder.Hypothesis j = Decoder.beamSearch(las, head, 0.0, x, width, 15, 1.0);
+                assertArrayEquals(a.tokens(), j.tokens(), kind + " width " + width);
+                assertEquals(a.logProb(), j.logProb(), 0.0, kind + " width " + width);
+                assertEquals(a.ended(), j.ended());
+            }
+        }
+        // the same on the hand-written tables, through the search itself with a CTC scorer present
+        java.util.function.Function<String, Map<Integer, Double>> table = prefix -> prefix.length() < 3
+                ? Map.of(A, 0.5, B, 0.3, EOS, 0.2) : Map.of(EOS, 0.7, C, 0.3);
+        CtcPrefixScorer ctc = new CtcPrefixScorer(F.logSoftmax(new Generator(64).randn(4, V), 1).toFloatArray(), 4, V, SOS);
+        for (int width : new int[] {1, 2, 5}) {
+            Decoder.Hypothesis a = Decoder.search(new TableStepper(table), V, SOS, EOS, width, 6, 0.5);
+            Decoder.Hypothesis j = Decoder.search(new TableStepper(table), ctc, 0.0, V, SOS, EOS, width, 6, 0.5);
+            assertArrayEquals(a.tokens(), j.tokens(), "width " + width);
+            assertEquals(a.logProb(), j.logProb(), 0.0, "width " + width);
+        }
+    }
+
+    /**
+     * Attention prefers "a" (p 0.6 * 0.9), CTC hears a "b" in the first of three frames (blank
+     * being {@code SOS} here): with lambda 0.5 the joint score picks "b", and its score is
+     * {@code 0.5 log p_att("b") + 0.5 log p_ctc("b")} with p_ctc from {@link CtcLoss}.
+     */
+    @Test
+    void ctcChangesTheAnswer() {
+        java.util.function.Function<String, Map<Integer, Double>> table = prefix -> {
+            if (prefix.isEmpty()) return Map.of(A, 0.6, B, 0.4);
+            return Map.of(EOS, 0.9, B, 0.1);
+        };
+        // frames x {EOS, A, B, C, blank}
+        float[][] p = {{0.01f, 0.02f, 0.9f, 0.01f, 0.06f}, {0.01f, 0.02f, 0.02f, 0.01f, 0.94f}, {0.01f, 0.02f, 0.02f, 0.01f, 0.94f}};
+        float[] lp = new float[3 * V];
+        for (int t = 0; t < 3; t++) for (int v = 0; v < V; v++) lp[t * V + v] = (float) Math.log(p[t][v]);
+        CtcPrefixScorer ctc = new CtcPrefixScorer(lp, 3, V, SOS);
+        Decoder.Hypothesis attention = Decoder.search(new TableStepper(table), ctc, 0.0, V, SOS, EOS, 2, 5, 1.0);
+        assertArrayEquals(new int[] {A}, attention.tokens());
+        Decoder.Hypothesis joint = Decoder.search(new TableStepper(table), ctc, 0.5, V, SOS, EOS, 2, 5, 1.0);
+        assertArrayEquals(new int[] {B}, joint.tokens());
+        assertTrue(joint.ended());
+        double ctcB = -CtcLoss.forward(Tensor.of(lp, 1, 3, V), new int[] {3}, new int[][] {{B}}, SOS).item();
+        assertEquals(0.5 * (Math.log(0.4f) + Math.log(0.9f)) + 0.5 * ctcB, joint.logProb(), 1e-5);
+        // CTC alone agrees
+        assertArrayEquals(new int[] {B}, Decoder.search(new TableStepper(table), ctc, 1.0, V, SOS, EOS, 1, 5, 1.0).tokens());
+    }
+
+    @Test
+    void jointSearchArgumentsAreChecked() {
+        Las las = model(Las.AttentionKind.DOT, 71);
+        Tensor x = new Generator(72).randn(1, 10, 8);
+        var e = assertThrows(IllegalArgumentException.class, () -> Decoder.beamSearch(las, null, 0.3, x, 2, 5, 1.0));
+        assertTrue(e.getMessage().contains("Decoder.beamSearch: a CTC weight of 0.3 needs a CTC head, got none"), e.getMessage());
+        Linear head = new Linear(2 * 16, CharVocab.size(), new Generator(73));
+        e = assertThrows(IllegalArgumentException.class, () -> Decoder.beamSearch(las, head, 1.5, x, 2, 5, 1.0));
+        assertTrue(e.getMessage().contains("the CTC weight must be in [0, 1], got 1.5"), e.getMessage());
+        Linear narrow = new Linear(16, CharVocab.size(), new Generator(73));
+        e = assertThrows(IllegalArgumentException.class, () -> Decoder.beamSearch(las, narrow, 0.3, x, 2, 5, 1.0));
+        assertTrue(e.getMessage().contains("the CTC head maps 16 to " + CharVocab.size() + " features, expected listener width 32"), e.getMessage());
+        assertTrue(Decoder.beamSearch(las, head, 0.3, x, 2, 5, 1.0).length() <= 5);
     }
 
     @Test

@@ -86,6 +86,7 @@ class LasTrainerTest {
         assertEquals(200, ck.step());
         assertEquals(r.last().cer(), ck.validationCer(), 1e-12);
         assertFalse(ck.optimizerState().isEmpty());
+        assertNull(ck.ctcHead(), "trained without CTC, so no CTC head");
         ErrorRates again = LasTrainer.score(data.transcripts(), LasTrainer.decode(ck.model(), data.features(), 2, ck.maxLength(), 1, 0));
         assertEquals("CER: 0.00% WER: 0.00% (4 utterances)", again.toString());
         assertTrue(ImageIO.read(tmp.resolve("alignment.png").toFile()).getWidth() > 0);
@@ -216,6 +217,46 @@ class LasTrainerTest {
         assertTrue(averageMoved > 0.5 * trainedMoved, averageMoved + " vs " + trainedMoved);
         assertTrue(differ > w.length * 9 / 10, differ + " of " + w.length);
         assertArrayEquals(a, LasCheckpoint.load(tmp.resolve("last.safetensors")).model().stateDict().get(name).toFloatArray());
+    }
+
+    @Test
+    void trainingWithCtcSavesTheTrainedHead() throws IOException {
+        LasTrainer.Data data = four();
+        var features = SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS);
+        var options = new LasTrainer.Options(6, 0, 2, 1e-3, 2, 1.0, 3, 1f, 1f, 0.1f, 0.5f, 0f, 0.3f, 0, null, 0.9f, 3, tmp);
+        new LasTrainer(TINY, "tiny", features, options, null).train(data, data);
+        Linear head = LasCheckpoint.load(tmp.resolve("last.safetensors")).ctcHead();
+        assertNotNull(head);
+        assertArrayEquals(new int[] {TINY.vocabSize(), 2 * TINY.listenerHidden()}, head.weight().value().shape());
+        float[] initial = LasCheckpoint.ctcHead(TINY, new Generator(3 * 31 + 2)).weight().value().toFloatArray();
+        float[] saved = head.weight().value().toFloatArray();
+        int moved = 0;
+        for (int i = 0; i < saved.length; i++) if (saved[i] != initial[i]) moved++;
+        assertTrue(moved > saved.length / 2, "the saved head is the trained (averaged) one: " + moved + " of " + saved.length + " moved");
+    }
+
+    @Test
+    void checkpointsWithAndWithoutCtcHeadLoad() throws IOException {
+        var features = SpeakerCheckpoint.Features.fbankCmvn(FbankOptions.DEFAULTS);
+        Las model = new Las(TINY, new Generator(4));
+        Linear head = LasCheckpoint.ctcHead(TINY, new Generator(5));
+        Path with = tmp.resolve("with.safetensors"), without = tmp.resolve("without.safetensors");
+        LasCheckpoint.save(with, model, head, "tiny", null, features, 30, 7, 0.5);
+        LasCheckpoint.save(without, model, null, "tiny", null, features, 30, 7, 0.5);
+        LasCheckpoint a = LasCheckpoint.load(with), b = LasCheckpoint.load(without);
+        assertArrayEquals(head.weight().value().toFloatArray(), a.ctcHead().weight().value().toFloatArray());
+        assertArrayEquals(head.bias().value().toFloatArray(), a.ctcHead().bias().value().toFloatArray());
+        assertNull(b.ctcHead());
+        String name = "speller.rnn.weight_hh_l0";
+        assertArrayEquals(model.stateDict().get(name).toFloatArray(), a.model().stateDict().get(name).toFloatArray());
+        assertTrue(a.describe().contains("CTC head"), a.describe());
+        assertFalse(b.describe().contains("CTC head"), b.describe());
+        // a head that does not fit the model is a damaged file
+        Linear wrong = new Linear(2 * TINY.listenerHidden() + 1, TINY.vocabSize(), new Generator(5));
+        Path bad = tmp.resolve("bad.safetensors");
+        LasCheckpoint.save(bad, model, wrong, "tiny", null, features, 30, 7, 0.5);
+        IOException e = assertThrows(IOException.class, () -> LasCheckpoint.load(bad));
+        assertTrue(e.getMessage().contains("do not fit") && e.getMessage().contains("weight"), e.getMessage());
     }
 
     /** Teacher forcing 1, smoothing 0.1, the given CTC and guided attention weights (sigma 0.3). */
