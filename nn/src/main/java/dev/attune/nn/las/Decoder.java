@@ -33,11 +33,12 @@ import java.util.List;
  *       states, and every prefix h is ranked by
  *       {@code (1 - lambda) log p_att(h) + lambda log p_ctc(h...)}, where p_ctc(h...) is its CTC
  *       prefix probability ({@link CtcPrefixScorer}), computed incrementally per hypothesis; when
- *       {@code <eos>} ends h, the full CTC probability log p_ctc(h) takes its place. CTC has no
- *       notion of length beyond the frames, so it penalises a hypothesis that drops or repeats
- *       words, which attention alone may prefer. The same search, with the same stop rule (both
- *       terms only fall as a prefix grows) and length normalisation of the joint score; lambda 0
- *       is attention alone, lambda 1 CTC alone.</li>
+ *       {@code <eos>} ends h, the full CTC probability log p_ctc(h) takes its place. CTC must
+ *       account for every listener state, so it penalises a hypothesis that drops or repeats
+ *       words, which attention alone may prefer; but a transcript with more letters than CTC fits
+ *       into the states (one per letter, two for a doubled one) gets probability 0 and is cut
+ *       short. The same search, with the same stop rule (both terms only fall as a prefix grows)
+ *       and length normalisation of the joint score; lambda 0 is attention alone, lambda 1 CTC alone.</li>
  * </ul>
  */
 public final class Decoder {
@@ -159,7 +160,9 @@ public final class Decoder {
      */
     public static Hypothesis beamSearch(Las las, Linear ctcHead, double ctcWeight, Tensor x, int beamWidth, int maxLength, double alpha) {
         checkMaxLength("beamSearch", maxLength);
-        if (!(ctcWeight >= 0 && ctcWeight <= 1)) throw new IllegalArgumentException("Decoder.beamSearch: the CTC weight must be in [0, 1], got " + ctcWeight);
+        if (!(ctcWeight >= 0 && ctcWeight <= 1)) {
+            throw new IllegalArgumentException("Decoder.beamSearch: the CTC weight must be in [0, 1], got " + ctcWeight);
+        }
         if (ctcHead == null && ctcWeight > 0) {
             throw new IllegalArgumentException("Decoder.beamSearch: a CTC weight of " + ctcWeight + " needs a CTC head, got none");
         }
