@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -179,27 +180,13 @@ final class LasCommands {
                 defaultValue = "validation")
         private String split;
 
-        @Option(names = "--beam", paramLabel = "K", description = "Beam width; 1 is greedy decoding (default: ${DEFAULT-VALUE}).", defaultValue = "1")
-        private int beam;
-
-        @Option(names = "--length-norm", paramLabel = "ALPHA",
-                description = "Beam search ranks ended hypotheses by log p / length^ALPHA, ALPHA >= 0 (default: ${DEFAULT-VALUE}).",
-                defaultValue = "" + Decoder.DEFAULT_ALPHA)
-        private double alpha;
-
-        @Option(names = "--ctc-weight", paramLabel = "LAMBDA",
-                description = "Joint CTC/attention beam search: rank prefixes by (1 - LAMBDA) log p_att + LAMBDA log p_ctc, LAMBDA in [0, 1]; "
-                        + "needs a checkpoint trained with --ctc-weight > 0 (default: ${DEFAULT-VALUE}, attention alone).",
-                defaultValue = "0")
-        private double ctcWeight;
+        @Mixin
+        private DecodingOptions decoding;
 
         @Override
         public Integer call() throws Exception {
-            if (beam < 1) throw new IllegalArgumentException("--beam must be >= 1, got " + beam);
-            if (!(alpha >= 0)) throw new IllegalArgumentException("--length-norm must be >= 0, got " + alpha);
-            if (!(ctcWeight >= 0 && ctcWeight <= 1)) throw new IllegalArgumentException("--ctc-weight must be in [0, 1], got " + ctcWeight);
+            decoding.check();
             LasCheckpoint ck = LasCheckpoint.load(checkpoint);
-            requireCtcHead(ck, ctcWeight, checkpoint);
             TranscribedData.Format fmt = TranscribedData.format(format, data);
             if (!TranscribedData.features(fmt).source().equals(ck.features().source())) {
                 throw new IllegalArgumentException("the checkpoint reads " + ck.features().source() + " features, but "
@@ -208,8 +195,7 @@ final class LasCommands {
             List<Utterance> utts = TranscribedData.part(TranscribedData.load(fmt, data), split);
             if (utts.isEmpty()) throw new IllegalArgumentException("no utterances in split '" + split + "' of " + data);
             err().println("checkpoint: " + ck.describe());
-            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.ctcHead(), ctcWeight, ck.features().extract(utts, cores()), 16,
-                    ck.maxLength(), beam, alpha);
+            List<Decoder.Hypothesis> hyps = decoding.decode(ck, checkpoint, ck.features().extract(utts, cores()));
             out().println(LasTrainer.score(transcripts(utts), hyps));
             return 0;
         }
@@ -221,33 +207,18 @@ final class LasCommands {
         @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "A checkpoint written by `attune train las`.")
         private Path checkpoint;
 
-        @Option(names = "--beam", paramLabel = "K", description = "Beam width; 1 is greedy decoding (default: ${DEFAULT-VALUE}).", defaultValue = "1")
-        private int beam;
-
-        @Option(names = "--length-norm", paramLabel = "ALPHA",
-                description = "Beam search ranks ended hypotheses by log p / length^ALPHA, ALPHA >= 0 (default: ${DEFAULT-VALUE}).",
-                defaultValue = "" + Decoder.DEFAULT_ALPHA)
-        private double alpha;
-
-        @Option(names = "--ctc-weight", paramLabel = "LAMBDA",
-                description = "Joint CTC/attention beam search: rank prefixes by (1 - LAMBDA) log p_att + LAMBDA log p_ctc, LAMBDA in [0, 1]; "
-                        + "needs a checkpoint trained with --ctc-weight > 0 (default: ${DEFAULT-VALUE}, attention alone).",
-                defaultValue = "0")
-        private double ctcWeight;
+        @Mixin
+        private DecodingOptions decoding;
 
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "Audio (.wav) or feature (.mfc, .pt) files.")
         private List<Path> files;
 
         @Override
         public Integer call() throws Exception {
-            if (beam < 1) throw new IllegalArgumentException("--beam must be >= 1, got " + beam);
-            if (!(alpha >= 0)) throw new IllegalArgumentException("--length-norm must be >= 0, got " + alpha);
-            if (!(ctcWeight >= 0 && ctcWeight <= 1)) throw new IllegalArgumentException("--ctc-weight must be in [0, 1], got " + ctcWeight);
+            decoding.check();
             LasCheckpoint ck = LasCheckpoint.load(checkpoint);
-            requireCtcHead(ck, ctcWeight, checkpoint);
             List<Utterance> utts = files.stream().map(f -> utterance(f, ck.features().source())).toList();
-            List<Decoder.Hypothesis> hyps = LasTrainer.decode(ck.model(), ck.ctcHead(), ctcWeight, ck.features().extract(utts, cores()), 16,
-                    ck.maxLength(), beam, alpha);
+            List<Decoder.Hypothesis> hyps = decoding.decode(ck, checkpoint, ck.features().extract(utts, cores()));
             for (int i = 0; i < files.size(); i++) out().println(files.get(i) + "\t" + hyps.get(i).text());
             return 0;
         }
@@ -271,11 +242,36 @@ final class LasCommands {
         }
     }
 
-    /** A {@code --ctc-weight} above 0 needs a checkpoint with a CTC head. */
-    private static void requireCtcHead(LasCheckpoint ck, double ctcWeight, Path file) {
-        if (ctcWeight > 0 && ck.ctcHead() == null) {
-            throw new IllegalArgumentException("--ctc-weight " + ctcWeight + " needs a checkpoint with a CTC head (trained with train las --ctc-weight > 0); "
-                    + file + " has none");
+    /** The decoding flags of {@code eval las} and {@code decode las}. */
+    static final class DecodingOptions {
+        @Option(names = "--beam", paramLabel = "K", description = "Beam width; 1 is greedy decoding (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+        private int beam;
+
+        @Option(names = "--length-norm", paramLabel = "ALPHA",
+                description = "Beam search ranks ended hypotheses by log p / length^ALPHA, ALPHA >= 0 (default: ${DEFAULT-VALUE}).",
+                defaultValue = "" + Decoder.DEFAULT_ALPHA)
+        private double alpha;
+
+        @Option(names = "--ctc-weight", paramLabel = "LAMBDA",
+                description = "Joint CTC/attention beam search: rank prefixes by (1 - LAMBDA) log p_att + LAMBDA log p_ctc, LAMBDA in [0, 1]; "
+                        + "needs a checkpoint trained with --ctc-weight > 0 (default: ${DEFAULT-VALUE}, attention alone).",
+                defaultValue = "0")
+        private double ctcWeight;
+
+        /** Rejects bad flag values before anything is loaded. */
+        void check() {
+            if (beam < 1) throw new IllegalArgumentException("--beam must be >= 1, got " + beam);
+            if (!(alpha >= 0)) throw new IllegalArgumentException("--length-norm must be >= 0, got " + alpha);
+            if (!(ctcWeight >= 0 && ctcWeight <= 1)) throw new IllegalArgumentException("--ctc-weight must be in [0, 1], got " + ctcWeight);
+        }
+
+        /** Decodes the features with the checkpoint's model; a {@code --ctc-weight} above 0 needs a checkpoint with a CTC head. */
+        List<Decoder.Hypothesis> decode(LasCheckpoint ck, Path file, List<float[][]> features) {
+            if (ctcWeight > 0 && ck.ctcHead() == null) {
+                throw new IllegalArgumentException("--ctc-weight " + ctcWeight + " needs a checkpoint with a CTC head (trained with train las --ctc-weight > 0); "
+                        + file + " has none");
+            }
+            return LasTrainer.decode(ck.model(), ck.ctcHead(), ctcWeight, features, 16, ck.maxLength(), beam, alpha);
         }
     }
 
