@@ -59,22 +59,19 @@ final class CpuNorms {
     }
 
     /**
-     * Log-softmax of contiguous rows [lo, hi), {@code y = x - (max + log sum exp(x - max))}, VL rows
-     * at a time so that their logarithms are one vector LOG (a scalar Math.log per row of 128 took
-     * about a third of the time).
+     * Log-softmax of contiguous rows [lo, hi), {@code y = x - (max + log sum exp(x - max))}, software-pipelined:
+     * the logarithm ending row o - 1 and that row's last pass come after row o's max and exp passes, which
+     * do not depend on them (rows of 128: 6 % faster than one row at a time).
      */
     private static void logSoftmaxRows(float[] x, int xOff, float[] y, int yOff, int n, int lo, int hi) {
-        float[] shift = new float[VL], sum = new float[VL];
-        for (int r0 = lo; r0 < hi; r0 += VL) {
-            int rows = Math.min(VL, hi - r0);
-            for (int i = 0; i < rows; i++) {
-                int xo = xOff + (r0 + i) * n;
-                shift[i] = VectorRows.max(x, xo, n);
-                sum[i] = VectorRows.expShifted(x, xo, shift[i], null, 0, n);
+        float max = 0f, sum = 1f;
+        for (int o = lo; o <= hi; o++) {
+            float lse = max + VectorMath.logOfSum(sum);
+            if (o < hi) {
+                max = VectorRows.max(x, xOff + o * n, n);
+                sum = VectorRows.expShifted(x, xOff + o * n, max, null, 0, n);
             }
-            // Lanes past `rows` hold stale values; their results are not used.
-            FloatVector.fromArray(S, sum, 0).lanewise(VectorOperators.LOG).add(FloatVector.fromArray(S, shift, 0)).intoArray(shift, 0);
-            for (int i = 0; i < rows; i++) VectorRows.addScalar(x, xOff + (r0 + i) * n, -shift[i], y, yOff + (r0 + i) * n, n);
+            if (o > lo) VectorRows.addScalar(x, xOff + (o - 1) * n, -lse, y, yOff + (o - 1) * n, n);
         }
     }
 

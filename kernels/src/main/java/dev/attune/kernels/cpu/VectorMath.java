@@ -75,6 +75,29 @@ final class VectorMath {
         return y.blend(c(0f), x.compare(VectorOperators.LT, EXP_MIN));
     }
 
+    /**
+     * The natural logarithm of a softmax denominator {@code s = sum_j exp(x_j - max) >= 1}, within
+     * 2 ulps: {@code s = (1 + f) 2^e} with 1 + f in [sqrt(1/2), sqrt 2), and
+     * {@code log(1 + f) = 2 atanh(u) = 2u + u R(u^2)}, {@code u = f / (2 + f)}, |u| < 0.172,
+     * {@code R = 2u^2/3 + 2u^4/5 + 2u^6/7 + 2u^8/9} (the next term is below 1e-9). Since {@code 2u = f - uf},
+     * the sum is arranged as {@code f - (f^2/2 - u (f^2/2 + R))}: f is exact and carries most of the value.
+     * {@code Math.log} cost a log-softmax row of 128 about 60 cycles, as much as its exp pass; this
+     * is a division and a dozen flops. NaN, +inf and s < 1 (a row of -inf gives 0) go to {@code Math.log}.
+     */
+    static float logOfSum(float s) {
+        if (!(s >= 1f && s < Float.POSITIVE_INFINITY)) return (float) Math.log(s);
+        int bits = Float.floatToRawIntBits(s);
+        int e = (bits >> 23) - 127;
+        float m = Float.intBitsToFloat((bits & 0x007fffff) | 0x3f800000);
+        if (m > 1.4142135f) {
+            m *= 0.5f;
+            e++;
+        }
+        float f = m - 1f, u = f / (2f + f), z = u * u, halfF2 = 0.5f * f * f;
+        float r = z * Math.fma(z, Math.fma(z, Math.fma(z, 2f / 9, 2f / 7), 2f / 5), 2f / 3);
+        return e * LN2_HI - ((halfF2 - Math.fma(u, halfF2 + r, e * LN2_LO)) - f);
+    }
+
     /** Sigmoid as {@code 1 / (1 + exp(-x))}: exp = inf gives 0. */
     static FloatVector sigmoid(FloatVector x) {
         return c(1f).div(exp(x.neg()).add(1f));

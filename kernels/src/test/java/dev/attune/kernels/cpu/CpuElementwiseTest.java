@@ -106,6 +106,21 @@ class CpuElementwiseTest {
     }
 
     @Test
+    void logOfASoftmaxSumIsWithinTwoUlpsOfTheTrueLog() {
+        double worst = 0;
+        for (float s = Math.nextUp(1f); s < 1e7f; s = Math.nextUp(s * 1.0001f)) {
+            double want = Math.log(s);
+            worst = Math.max(worst, Math.abs(VectorMath.logOfSum(s) - want) / Math.ulp((float) want));
+        }
+        assertTrue(worst <= 2, "logOfSum max error in ulps " + worst);
+        assertEquals(0f, VectorMath.logOfSum(1f));
+        assertEquals((float) Math.log(Math.sqrt(2)), VectorMath.logOfSum(1.4142135f), 1e-7f);
+        assertTrue(Float.isNaN(VectorMath.logOfSum(Float.NaN)));
+        assertEquals(Float.POSITIVE_INFINITY, VectorMath.logOfSum(Float.POSITIVE_INFINITY));
+        assertEquals(Float.NEGATIVE_INFINITY, VectorMath.logOfSum(0f));
+    }
+
+    @Test
     void vectorTanhIsWithinAFewUlps() {
         double err = worst(UnaryOp.TANH, Math::tanh, x -> Math.abs(Math.tanh(x)), grid());
         assertTrue(err < 3e-7, "tanh max relative error " + err);
