@@ -130,6 +130,19 @@ public interface Backend {
                           Storage gamma, Storage beta, Storage out);
 
     /**
+     * Batch norm with batch statistics in one call: {@link #channelMoments} into mean and var,
+     * {@code invStd = 1 / sqrt(var + eps)}, then {@link #channelNormalize} into out. This default
+     * composes those calls; a backend may fuse them (the CPU reads x from memory once).
+     */
+    default void batchNormTraining(Storage x, int outer, int channels, int inner, float eps, Storage gamma, Storage beta,
+                                   Storage mean, Storage var, Storage invStd, Storage out) {
+        channelMoments(x, outer, channels, inner, mean, var);
+        unary(UnaryOp.AFFINE, 1f, eps, var, 0, invStd, 0, channels);
+        unary(UnaryOp.RSQRT, 0f, 0f, invStd, 0, invStd, 0, channels);
+        channelNormalize(x, outer, channels, inner, mean, invStd, gamma, beta, out);
+    }
+
+    /**
      * Batch-norm backward in training mode (statistics from the batch), m = outer * inner:
      * {@code gx = gamma invStd (gy - mean(gy) - xhat mean(gy xhat))},
      * {@code gGamma = sum gy xhat}, {@code gBeta = sum gy}. gamma, gGamma, gBeta may be null.

@@ -192,12 +192,15 @@ public final class F {
         }
         Backend be = x.backend();
         Tensor c = Ops.dense(x.detach());
+        Tensor w = weight == null ? null : Ops.dense(weight.detach()), b = bias == null ? null : Ops.dense(bias.detach());
+        Storage ws = w == null ? null : w.storage, bs = b == null ? null : b.storage;
+        Tensor y = Tensor.empty(DType.FLOAT32, x.device(), x.shape());
         Tensor mean, invStd;
         if (useBatchStats) {
             mean = Tensor.empty(DType.FLOAT32, x.device(), ch);
             Tensor var = Tensor.empty(DType.FLOAT32, x.device(), ch);
-            be.channelMoments(c.storage, n, ch, inner, mean.storage, var.storage);
-            invStd = Ops.rawUnary(dev.attune.kernels.UnaryOp.RSQRT, 0f, 0f, var.add(eps));
+            invStd = Tensor.empty(DType.FLOAT32, x.device(), ch);
+            be.batchNormTraining(c.storage, n, ch, inner, eps, ws, bs, mean.storage, var.storage, invStd.storage, y.storage);
             if (training && runningMean != null && runningVar != null) {
                 float unbias = (float) (n * inner) / (n * inner - 1);
                 try (GradMode g = GradMode.noGrad()) {
@@ -208,11 +211,8 @@ public final class F {
         } else {
             mean = Ops.dense(runningMean.detach());
             invStd = Ops.rawUnary(dev.attune.kernels.UnaryOp.RSQRT, 0f, 0f, runningVar.detach().add(eps));
+            be.channelNormalize(c.storage, n, ch, inner, mean.storage, invStd.storage, ws, bs, y.storage);
         }
-        Tensor w = weight == null ? null : Ops.dense(weight.detach()), b = bias == null ? null : Ops.dense(bias.detach());
-        Tensor y = Tensor.empty(DType.FLOAT32, x.device(), x.shape());
-        be.channelNormalize(c.storage, n, ch, inner, mean.storage, invStd.storage,
-                w == null ? null : w.storage, b == null ? null : b.storage, y.storage);
         final Tensor fMean = mean, fInv = invStd;
         return Tensor.record("batchNorm", y, g -> {
             Tensor gc = Ops.dense(g);
@@ -220,8 +220,7 @@ public final class F {
             Tensor gb = bias == null ? null : Tensor.empty(DType.FLOAT32, g.device(), ch);
             Tensor gx = Tensor.empty(DType.FLOAT32, g.device(), c.shape());
             if (useBatchStats) {
-                be.batchNormBackward(c.storage, gc.storage, n, ch, inner, fMean.storage, fInv.storage,
-                        w == null ? null : w.storage, gx.storage, gw == null ? null : gw.storage, gb == null ? null : gb.storage);
+                be.batchNormBackward(c.storage, gc.storage, n, ch, inner, fMean.storage, fInv.storage, ws, gx.storage, gw == null ? null : gw.storage, gb == null ? null : gb.storage);
             } else {
                 // Fixed statistics make the map affine: gx = gy * invStd * weight.
                 Tensor scale = w == null ? fInv : fInv.mul(w);

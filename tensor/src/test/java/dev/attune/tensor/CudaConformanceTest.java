@@ -403,6 +403,13 @@ class CudaConformanceTest {
         same("batchNormBackward gx", gx, size, 1e-5, 1e-4);
         same("batchNormBackward gGamma", gg, ch, 1e-4, 1e-4);
         same("batchNormBackward gBeta", gb, ch, 1e-4, 1e-4);
+        Pair fMean = Pair.zeros(DType.FLOAT32, ch), fVar = Pair.zeros(DType.FLOAT32, ch), fInv = Pair.zeros(DType.FLOAT32, ch);
+        Pair fy = Pair.zeros(DType.FLOAT32, size);
+        both(b -> b.batchNormTraining(x.on(b), outer, ch, inner, 1e-5f, g.on(b), bt.on(b), fMean.on(b), fVar.on(b), fInv.on(b), fy.on(b)));
+        same("batchNormTraining mean", fMean, ch, 1e-5, 1e-5);
+        same("batchNormTraining var", fVar, ch, 1e-5, 1e-5);
+        same("batchNormTraining invStd", fInv, ch, 1e-5, 1e-5);
+        same("batchNormTraining y", fy, size, 1e-5, 1e-5);
     }
 
     // ---- convolution, indexing, random ------------------------------------------------------------------------

@@ -657,6 +657,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void batchNormTraining(Storage x, int outer, int channels, int inner, float eps, Storage gamma, Storage beta,
+                                  Storage mean, Storage var, Storage invStd, Storage out) {
+        CpuNorms.batchNormTraining(f(x), outer, channels, inner, eps, gamma == null ? null : f(gamma), beta == null ? null : f(beta),
+                f(mean), f(var), f(invStd), f(out));
+    }
+
+    @Override
     public void batchNormBackward(Storage x, Storage gy, int outer, int channels, int inner, Storage mean,
                                   Storage invStd, Storage gamma, Storage gx, Storage gGamma, Storage gBeta) {
         CpuNorms.batchNormBackward(f(x), f(gy), outer, channels, inner, f(mean), f(invStd), gamma == null ? null : f(gamma),

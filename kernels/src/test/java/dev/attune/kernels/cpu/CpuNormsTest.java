@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.attune.kernels.Backend;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -284,6 +285,38 @@ class CpuNormsTest {
             close(what + " gx", wGx, gx, 0, 1e-5, 1e-5);
             close(what + " gGamma", wGg, gg, 0, 1e-5, 1e-5);
             close(what + " gBeta", wGb, gb, 0, 1e-5, 1e-5);
+        }
+    }
+
+    /**
+     * The CPU's fused batchNormTraining against Backend's default composition (channelMoments, AFFINE,
+     * RSQRT, channelNormalize), reached through a proxy that runs interface defaults and sends the rest
+     * to the CPU backend: the same bits, with and without gamma and beta (channel counts that the
+     * vector RSQRT covers whole; its scalar tail computes in double).
+     */
+    @Test
+    void fusedBatchNormTrainingEqualsTheComposition() {
+        Backend composed = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, m, args) -> m.isDefault() ? java.lang.reflect.InvocationHandler.invokeDefault(proxy, m, args) : m.invoke(B, args));
+        for (int[] shape : new int[][] {{3, 16, 5}, {2, 32, 128}, {4, 16, 37}}) {
+            int outer = shape[0], ch = shape[1], inner = shape[2], size = outer * ch * inner;
+            float[] x = random(inner, size, -2, 4), g = random(7, ch, 0.5, 1.5), bt = random(8, ch, -1, 1);
+            for (boolean affine : new boolean[] {true, false}) {
+                float[][] got = new float[2][];
+                Backend[] backends = {B, composed};
+                for (int k = 0; k < 2; k++) {
+                    float[] mean = new float[ch], var = new float[ch], inv = new float[ch], y = new float[size];
+                    backends[k].batchNormTraining(st(x), outer, ch, inner, 1e-5f, affine ? st(g) : null, affine ? st(bt) : null,
+                            st(mean), st(var), st(inv), st(y));
+                    float[] all = new float[size + 3 * ch];
+                    System.arraycopy(y, 0, all, 0, size);
+                    System.arraycopy(mean, 0, all, size, ch);
+                    System.arraycopy(var, 0, all, size + ch, ch);
+                    System.arraycopy(inv, 0, all, size + 2 * ch, ch);
+                    got[k] = all;
+                }
+                assertArrayEquals(got[1], got[0], "batchNormTraining " + java.util.Arrays.toString(shape) + " affine=" + affine);
+            }
         }
     }
 }
