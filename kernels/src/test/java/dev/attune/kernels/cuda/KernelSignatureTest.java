@@ -354,11 +354,11 @@ class KernelSignatureTest {
         Object[] fill = {pa, 0, 3, pb};  // attune_fill(void* dst, int kind, int n, float v) given a pointer for v
         got = problems("t", new Launch("elementwise", "attune_fill", 1, 1, 1, 256, 0, fill), Map.of());
         assertEquals(List.of("t -> attune_fill parameter 3 (float v): expects a float, got a device address"), got);
-        Object[] wrongType = {pb, 0, 3, 1f};  // an int storage where the kernel reads floats: attune_unary's x
-        got = problems("t", new Launch("elementwise", "attune_unary", 1, 1, 1, 256, 0,
-                new Object[] {0, 1f, 2f, ((CudaStorage) ints(4)).address(0), pc, 4}), Map.of());
+        long intStorage = ((CudaStorage) ints(4)).address(0);
+        got = problems("t", new Launch("elementwise", "attune_unary", 1, 1, 1, 256, 0, new Object[] {0, 1f, 2f, intStorage, pc, 4}), Map.of());
         assertEquals(List.of("t -> attune_unary parameter 3 (float* x): expects float elements (the storage holds int32), got a device address"), got);
-        assertTrue(problems("t", new Launch("elementwise", "attune_fill", 1, 1, 1, 256, 0, wrongType), Map.of()).isEmpty());
+        Object[] intFill = {intStorage, 1, 3, 1f};  // void* takes a storage of any dtype
+        assertTrue(problems("t", new Launch("elementwise", "attune_fill", 1, 1, 1, 256, 0, intFill), Map.of()).isEmpty());
     }
 
     @Test
