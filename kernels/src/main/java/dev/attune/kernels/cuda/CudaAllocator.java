@@ -9,9 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import jcuda.driver.CUdeviceptr;
-import jcuda.driver.CUresult;
-import jcuda.driver.JCudaDriver;
 
 /**
  * The caching device allocator (DESIGN decision 8). Requests are rounded up to a size class
@@ -42,13 +39,11 @@ public final class CudaAllocator {
 
     /** A device buffer of this allocator's memory. */
     static final class Block {
-        final CUdeviceptr ptr;
         final long address;
         final long bytes;
 
-        Block(CUdeviceptr ptr, long bytes) {
-            this.ptr = ptr;
-            this.address = Cuda.address(ptr);
+        Block(long address, long bytes) {
+            this.address = address;
             this.bytes = bytes;
         }
     }
@@ -93,10 +88,8 @@ public final class CudaAllocator {
     }
 
     private Block driverAlloc(long size) {
-        device.makeCurrent();
-        CUdeviceptr p = new CUdeviceptr();
-        int r = JCudaDriver.cuMemAlloc(p, size);
-        if (r == CUresult.CUDA_ERROR_OUT_OF_MEMORY) {
+        long address = device.memAlloc(size);
+        if (address == 0L) {
             // Storages nobody closed may be waiting for the collector; then give the cache back.
             System.gc();
             try {
@@ -107,17 +100,16 @@ public final class CudaAllocator {
             }
             drainDropped();
             emptyCache();
-            r = JCudaDriver.cuMemAlloc(p, size);
+            address = device.memAlloc(size);
         }
-        if (r == CUresult.CUDA_ERROR_OUT_OF_MEMORY) {
+        if (address == 0L) {
             long[] info = device.memoryInfo();
             throw new CudaOutOfMemoryException(String.format(
                     "%s: out of memory allocating %,d bytes (in use by Attune %,d, peak %,d; device free %,d of %,d)",
                     device, size, inUse, peak, info[0], info[1]));
         }
-        Cuda.check(r, "cuMemAlloc(" + size + " bytes)");
         driverAllocations++;
-        return new Block(p, size);
+        return new Block(address, size);
     }
 
     /** Gives a block back to the cache (close() or a dropped storage). Idempotent per tracker. */
@@ -139,7 +131,7 @@ public final class CudaAllocator {
         if (cached == 0) return;
         device.synchronize();
         for (ArrayDeque<Block> list : free.values()) {
-            for (Block b : list) Cuda.check(JCudaDriver.cuMemFree(b.ptr), "cuMemFree(" + b.bytes + " bytes)");
+            for (Block b : list) device.memFree(b.address, b.bytes);
         }
         free.clear();
         cached = 0;

@@ -29,7 +29,8 @@ public final class CudaBackend implements Backend {
     private final CudaDevice device;
     private volatile boolean tf32;
 
-    private CudaBackend(CudaDevice device) {
+    /** Package-private for the launch-argument test, which gives it a recording device; use {@link #forDevice}. */
+    CudaBackend(CudaDevice device) {
         this.device = device;
     }
 
@@ -92,23 +93,31 @@ public final class CudaBackend implements Backend {
     @Override
     public Storage allocate(DType dtype, int size) {
         CudaStorage s = new CudaStorage(this, dtype, size);
-        device.memsetD32(s.address(0), 0, size);
-        return s;
+        return filled(s, () -> device.memsetD32(s.address(0), 0, size));
     }
 
     @Override
     public Storage upload(float[] data) {
         CudaStorage s = new CudaStorage(this, DType.FLOAT32, data.length);
-        device.copyToDevice(s.address(0), Pointer.to(data), 4L * data.length);
-        return s;
+        return filled(s, () -> device.copyToDevice(s.address(0), Pointer.to(data), 4L * data.length));
     }
 
     @Override
     public Storage upload(int[] data, DType dtype) {
         if (dtype == DType.FLOAT32) throw new IllegalArgumentException("cuda upload: int[] given for float32");
         CudaStorage s = new CudaStorage(this, dtype, data.length);
-        device.copyToDevice(s.address(0), Pointer.to(data), 4L * data.length);
-        return s;
+        return filled(s, () -> device.copyToDevice(s.address(0), Pointer.to(data), 4L * data.length));
+    }
+
+    /** Runs the first write into a new storage; if it fails the block goes back to the allocator at once. */
+    private static CudaStorage filled(CudaStorage s, Runnable write) {
+        try {
+            write.run();
+            return s;
+        } catch (RuntimeException | Error e) {
+            s.close();
+            throw e;
+        }
     }
 
     @Override
@@ -229,6 +238,9 @@ public final class CudaBackend implements Backend {
                      Storage b, int bOffset, int ldb, long strideB, float beta,
                      Storage c, int cOffset, int ldc, long strideC) {
         if (batch == 0 || m == 0 || n == 0) return;
+        if ((m + 127) / 128 > MAX_GRID_Y) {
+            throw new IllegalArgumentException("cuda gemm: at most " + MAX_GRID_Y * 128 + " rows m (grid y of 128-row tiles), got m=" + m);
+        }
         String fn = tf32 ? "attune_sgemm_tf32" : "attune_sgemm";
         CudaStorage sa = cs(a), sb = cs(b), sc = cs(c);
         // gridDim.z is at most 65535: larger batches go in chunks.
@@ -308,8 +320,8 @@ public final class CudaBackend implements Backend {
     /** Largest head size d of the fused attention kernels (ATT_MAX_D of native/src/attention.cu). */
     static final int ATTENTION_MAX_D = 128;
     // Block size and tile sizes of native/src/attention.cu (ATT_THREADS, ATT_BQ, ATT_BK, ATT_BKV, ATT_BQT):
-    // the grids and the dynamic shared memory below follow from them.
-    private static final int ATT_THREADS = 128, ATT_BQ = 16, ATT_BK = 32, ATT_BKV = 16, ATT_BQT = 32;
+    // the grids and the dynamic shared memory below follow from them (KernelSignatureTest compares them).
+    static final int ATT_THREADS = 128, ATT_BQ = 16, ATT_BK = 32, ATT_BKV = 16, ATT_BQT = 32;
     private static final int MAX_GRID_Y = 65535;
 
     /**

@@ -28,8 +28,12 @@ import jcuda.driver.JCudaDriver;
  * the sm_90a cubin on compute capability 9.0, else the compute_80 PTX, JIT-compiled by the
  * driver), kernel launches, and the caching allocator. Methods make the context current on
  * the calling thread first, so any thread may use the device.
+ *
+ * <p>Not final, and its constructor package-private, for one reason: the launch-argument test
+ * ({@code KernelSignatureTest}) replaces the driver calls with a recording device, so that every
+ * launch of {@link CudaBackend} is checked against the kernels' C signatures where no GPU is.
  */
-public final class CudaDevice {
+public class CudaDevice {
     private static final String RESOURCES = "/dev/attune/native/";
     /** Dynamic shared memory a kernel may use without opting in. */
     private static final int DEFAULT_SHARED_BYTES = 48 * 1024;
@@ -39,7 +43,7 @@ public final class CudaDevice {
     private CUcontext context;
     private CUstream stream;
     private String name;
-    private int ccMajor, ccMinor;
+    private int ccMajor, ccMinor, sharedOptIn;
     private CudaAllocator allocator;
     private final Map<String, CUmodule> modules = new HashMap<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
@@ -72,6 +76,9 @@ public final class CudaDevice {
         check(JCudaDriver.cuDeviceGetAttribute(v, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, d),
                 "cuDeviceGetAttribute(compute capability minor)");
         ccMinor = v[0];
+        check(JCudaDriver.cuDeviceGetAttribute(v, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, d),
+                "cuDeviceGetAttribute(max shared memory per block, opt-in)");
+        sharedOptIn = v[0];
         byte[] nameBytes = new byte[256];
         check(JCudaDriver.cuDeviceGetName(nameBytes, nameBytes.length, d), "cuDeviceGetName");
         int len = 0;
@@ -169,9 +176,10 @@ public final class CudaDevice {
     }
 
     /**
-     * Launches {@code module/function} on this device's stream. Arguments: {@link Integer} (int),
-     * {@link Float} (float), {@link Long} (64-bit integer or device address), {@code null} (a null
-     * pointer) and {@code int[]} (a struct passed by value, such as the strided {@code Layout}).
+     * Launches {@code module/function} on this device's stream. Arguments, each passed with the width
+     * of its C parameter: {@link Integer} (int), {@link Float} (float), {@link Long} (long long or a
+     * device address), {@code null} (a null pointer) and {@code int[]} (a struct passed by value, such
+     * as the strided {@code Layout}).
      */
     void launch(String module, String function, int gridX, int gridY, int gridZ, int block, Object... args) {
         launchShared(module, function, gridX, gridY, gridZ, block, 0, args);
@@ -180,28 +188,43 @@ public final class CudaDevice {
     /**
      * {@link #launch} with {@code sharedBytes} of dynamic shared memory ({@code extern __shared__});
      * above the default 48 KiB the function is first allowed that much (the attribute is raised only
-     * when a launch needs more than any before).
+     * when a launch needs more than any before), and more than the device's opt-in limit is refused.
      */
     void launchShared(String module, String function, int gridX, int gridY, int gridZ, int block, int sharedBytes,
                       Object... args) {
         if (gridX == 0 || gridY == 0 || gridZ == 0) return;
+        Pointer params = kernelParams(function, args);
         CUfunction f = function(module, function);
-        if (sharedBytes > DEFAULT_SHARED_BYTES) allowShared(module + "/" + function, f, sharedBytes);
+        if (sharedBytes > DEFAULT_SHARED_BYTES) {
+            if (sharedBytes > sharedOptIn) {
+                throw new CudaException("launch " + function + ": " + sharedBytes + " bytes of dynamic shared memory exceed this"
+                        + " device's limit of " + sharedOptIn + " bytes per block");
+            }
+            allowShared(module + "/" + function, f, sharedBytes);
+        }
+        check(JCudaDriver.cuLaunchKernel(f, gridX, gridY, gridZ, block, 1, 1, sharedBytes, stream, params, null),
+                "cuLaunchKernel(" + function + ", grid " + gridX + "x" + gridY + "x" + gridZ + ", block " + block
+                        + (sharedBytes > 0 ? ", " + sharedBytes + " bytes of shared memory" : "") + ")");
+    }
+
+    /**
+     * The {@code kernelParams} array of cuLaunchKernel: one pointer per argument to a host copy of
+     * its value (JCuda hands the driver the address of each array's data).
+     */
+    static Pointer kernelParams(String function, Object... args) {
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
-            Object a = args[i];
-            params[i] = switch (a) {
+            params[i] = switch (args[i]) {
                 case null -> Pointer.to(new long[] {0L});
                 case Integer v -> Pointer.to(new int[] {v});
                 case Float v -> Pointer.to(new float[] {v});
                 case Long v -> Pointer.to(new long[] {v});
                 case int[] v -> Pointer.to(v);
-                default -> throw new IllegalArgumentException("launch " + function + ": unsupported argument type " + a.getClass());
+                default -> throw new IllegalArgumentException("launch " + function + ": argument " + i + " has the unsupported type "
+                        + args[i].getClass().getName() + "; expected Integer, Float, Long, int[] or null");
             };
         }
-        check(JCudaDriver.cuLaunchKernel(f, gridX, gridY, gridZ, block, 1, 1, sharedBytes, stream, Pointer.to(params), null),
-                "cuLaunchKernel(" + function + ", grid " + gridX + "x" + gridY + "x" + gridZ + ", block " + block
-                        + (sharedBytes > 0 ? ", " + sharedBytes + " bytes of shared memory" : "") + ")");
+        return Pointer.to(params);
     }
 
     private synchronized void allowShared(String key, CUfunction f, int bytes) {
@@ -212,7 +235,31 @@ public final class CudaDevice {
         sharedAllowed.put(key, bytes);
     }
 
+    // ---- memory -----------------------------------------------------------------------------------------
+
+    /**
+     * A fresh device block of {@code bytes} from the driver (cuMemAlloc): its address, or 0 when the
+     * device is out of memory; any other failure throws.
+     */
+    long memAlloc(long bytes) {
+        makeCurrent();
+        CUdeviceptr p = new CUdeviceptr();
+        int r = JCudaDriver.cuMemAlloc(p, bytes);
+        if (r == CUresult.CUDA_ERROR_OUT_OF_MEMORY) return 0L;
+        check(r, "cuMemAlloc(" + bytes + " bytes)");
+        return Cuda.address(p);
+    }
+
+    /** Gives a block of {@link #memAlloc} back to the driver (the stream must be done with it). */
+    void memFree(long address, long bytes) {
+        makeCurrent();
+        check(JCudaDriver.cuMemFree(new CUdeviceptr().withByteOffset(address)), "cuMemFree(" + bytes + " bytes)");
+    }
+
     // ---- copies -----------------------------------------------------------------------------------------
+    // Device addresses travel as raw 64-bit values. JCuda reads a CUdeviceptr argument as its native
+    // pointer plus its byte offset (getPointer of jcuda-common's PointerUtils.cpp, used by cuMemcpy*,
+    // cuMemset* and cuMemFree), so new CUdeviceptr().withByteOffset(a) stands for address a.
 
     void copyToDevice(long dst, Pointer src, long bytes) {
         if (bytes == 0) return;
