@@ -202,6 +202,9 @@ class KernelSignatureTest {
         check("channelNormalize", names("outer", 2, "channels", 3, "inner", 4), () -> be.channelNormalize(x, 2, 3, 4, cm, cv, cg, cb, y));
         check("channelNormalize without affine", names("outer", 2, "channels", 3, "inner", 4),
                 () -> be.channelNormalize(x, 2, 3, 4, cm, cv, null, null, y));
+        Storage ci = f(3);
+        check("batchNormTraining (Backend's default composition)", names("outer", 2, "channels", 3, "inner", 4),
+                () -> be.batchNormTraining(x, 2, 3, 4, 1e-5f, cg, cb, cm, cv, ci, y));
         check("batchNormBackward", names("outer", 2, "channels", 3, "inner", 4),
                 () -> be.batchNormBackward(x, gy, 2, 3, 4, cm, cv, cg, gx, gGamma, gBeta));
 
