@@ -2,8 +2,9 @@ package dev.attune.kernels;
 
 /**
  * A flat buffer of elements owned by one backend. Tensors are views (shape, strides, offset)
- * over a storage. CPU storage is reclaimed by the garbage collector; device storage is given
- * back to its allocator by {@link #close()}, deterministically.
+ * over a storage. Device storage is given back to its allocator by {@link #close()},
+ * deterministically; CPU storage is reclaimed by the garbage collector and only marked closed.
+ * A closed storage may not be read or written.
  */
 public abstract class Storage implements AutoCloseable {
     private final DType dtype;
@@ -25,7 +26,7 @@ public abstract class Storage implements AutoCloseable {
 
     public abstract Backend backend();
 
-    /** Releases device memory; a no-op for heap storage. */
+    /** Releases the storage (device memory goes back to its allocator at once). Idempotent. */
     @Override
-    public void close() {}
+    public abstract void close();
 }

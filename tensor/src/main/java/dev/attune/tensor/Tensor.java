@@ -40,7 +40,7 @@ public final class Tensor {
     /** A fresh dense tensor of the given dtype, zero-filled. */
     static Tensor empty(DType dtype, Device device, int... shape) {
         Shapes.checkShape("empty", shape);
-        Storage s = device.backend().allocate(dtype, Shapes.numel(shape));
+        Storage s = MemoryScope.track(device.backend().allocate(dtype, Shapes.numel(shape)));
         return new Tensor(s, 0, shape.clone(), Shapes.contiguousStrides(shape), device);
     }
 
@@ -53,7 +53,7 @@ public final class Tensor {
             throw new IllegalArgumentException("of: shape " + Shapes.str(shape) + " needs " + Shapes.numel(shape)
                     + " values, got " + data.length);
         }
-        return new Tensor(Device.CPU.backend().upload(data), 0, shape.clone(), Shapes.contiguousStrides(shape), Device.CPU);
+        return new Tensor(MemoryScope.track(Device.CPU.backend().upload(data)), 0, shape.clone(), Shapes.contiguousStrides(shape), Device.CPU);
     }
 
     /** A 1-D float32 tensor. */
@@ -84,7 +84,7 @@ public final class Tensor {
         if (dtype == DType.BOOL) {
             for (int v : data) if (v != 0 && v != 1) throw new IllegalArgumentException("ofBools: values must be 0 or 1, got " + v);
         }
-        return new Tensor(Device.CPU.backend().upload(data, dtype), 0, shape.clone(), Shapes.contiguousStrides(shape), Device.CPU);
+        return new Tensor(MemoryScope.track(Device.CPU.backend().upload(data, dtype)), 0, shape.clone(), Shapes.contiguousStrides(shape), Device.CPU);
     }
 
     public static Tensor scalar(float value) {
@@ -386,9 +386,9 @@ public final class Tensor {
         if (target == device) return this;
         Tensor c = contiguousNoGrad();
         Backend from = backend(), into = target.backend();
-        Storage s = dtype() == DType.FLOAT32
+        Storage s = MemoryScope.track(dtype() == DType.FLOAT32
                 ? into.upload(from.downloadFloats(c.storage, c.offset, c.numel()))
-                : into.upload(from.downloadInts(c.storage, c.offset, c.numel()), dtype());
+                : into.upload(from.downloadInts(c.storage, c.offset, c.numel()), dtype()));
         Tensor out = new Tensor(s, 0, shape.clone(), Shapes.contiguousStrides(shape), target);
         Device source = device;
         return record("to", out, g -> new Tensor[] {g.to(source)}, this);

@@ -9,6 +9,7 @@ import dev.attune.nn.optim.AdamW;
 import dev.attune.nn.optim.ClipGrad;
 import dev.attune.tensor.Device;
 import dev.attune.tensor.Generator;
+import dev.attune.tensor.MemoryScope;
 import dev.attune.tensor.Tensor;
 import java.util.Locale;
 
@@ -16,7 +17,7 @@ import java.util.Locale;
  * Does device memory stay flat while hw4-strong trains on the GPU (DESIGN decision 8)? Trains the
  * preset (batches of 32 random 128-frame, 40-bin inputs with lengths in [64, 128] and random labels:
  * memory depends on shapes, not values) with AdamW and gradient clipping, the step of
- * {@code train speaker}, and prints every {@code every} steps the loss, the caching allocator's bytes
+ * {@code train speaker} (one MemoryScope per step, as there), and prints every {@code every} steps the loss, the caching allocator's bytes
  * in use, its peak and cache, the driver's allocations and the device memory in use as cuMemGetInfo
  * reports it. Verdict: the allocator's footprint (bytes in use + cached, the memory it holds from the
  * driver) at the samples of the second half must stay within 5 % of its maximum over the samples of the
@@ -65,15 +66,22 @@ public final class GpuMemoryCheck {
                 lengths[b] = frames / 2 + r.nextInt(frames / 2 + 1);
                 labels[b] = r.nextInt(cfg.nSpeakers());
             }
-            Tensor x = g.randn(batch, frames, cfg.nMels()).to(cuda);
-            Tensor y = Tensor.ofInts(labels, batch).to(cuda);
-            optimizer.zeroGrad();
-            Tensor loss = model.loss(x, lengths, y);
-            loss.backward();
-            ClipGrad.clipGradNorm(model.parameters(), 1.0);
-            optimizer.step();
-            if (step % every != 0 && step != steps) continue;
-            float l = loss.item();  // synchronises with the stream
+            boolean report = step % every == 0 || step == steps;
+            float l = Float.NaN;
+            // The step's scope gives its batch, activations and gradients back to the allocator at its end.
+            try (MemoryScope scope = MemoryScope.open()) {
+                Tensor x = g.randn(batch, frames, cfg.nMels()).to(cuda);
+                Tensor y = Tensor.ofInts(labels, batch).to(cuda);
+                optimizer.zeroGrad();
+                Tensor loss = model.loss(x, lengths, y);
+                loss.backward();
+                ClipGrad.clipGradNorm(model.parameters(), 1.0);
+                optimizer.step();
+                if (report) l = loss.item();  // synchronises with the stream
+                optimizer.zeroGrad();
+                scope.keep(optimizer.stateTensors());
+            }
+            if (!report) continue;
             CudaAllocator.Stats s = alloc.stats();
             long[] info = device.memoryInfo();
             long held = s.bytesInUse() + s.bytesCached();

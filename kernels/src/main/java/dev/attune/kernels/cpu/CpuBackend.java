@@ -43,6 +43,13 @@ public final class CpuBackend implements Backend {
         return ((CpuStorage) s).ints();
     }
 
+    /** The storage as CpuStorage, after checking that it was not closed (by a MemoryScope). */
+    private static CpuStorage open(Storage s) {
+        CpuStorage c = (CpuStorage) s;
+        c.checkOpen();
+        return c;
+    }
+
     /** Reads element {@code idx} of a storage of any dtype as a float. */
     private static float read(CpuStorage s, int idx) {
         return s.floats != null ? s.floats[idx] : s.ints[idx];
@@ -67,7 +74,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public float[] downloadFloats(Storage s, int offset, int size) {
-        CpuStorage c = (CpuStorage) s;
+        CpuStorage c = open(s);
         if (c.floats != null) return java.util.Arrays.copyOfRange(c.floats, offset, offset + size);
         float[] out = new float[size];
         for (int k = 0; k < size; k++) out[k] = c.ints[offset + k];
@@ -76,7 +83,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public int[] downloadInts(Storage s, int offset, int size) {
-        CpuStorage c = (CpuStorage) s;
+        CpuStorage c = open(s);
         if (c.ints != null) return java.util.Arrays.copyOfRange(c.ints, offset, offset + size);
         int[] out = new int[size];
         for (int k = 0; k < size; k++) out[k] = (int) c.floats[offset + k];
@@ -86,7 +93,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void copyStrided(Storage src, int srcOffset, int[] srcStrides, Storage dst, int dstOffset, int[] dstStrides,
                             int[] shape) {
-        CpuStorage s = (CpuStorage) src, d = (CpuStorage) dst;
+        CpuStorage s = open(src), d = open(dst);
         int rank = shape.length;
         int n = numel(shape);
         if (n == 0) return;
@@ -148,7 +155,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void fill(Storage dst, int offset, int size, float value) {
-        CpuStorage d = (CpuStorage) dst;
+        CpuStorage d = open(dst);
         if (d.floats != null) java.util.Arrays.fill(d.floats, offset, offset + size, value);
         else java.util.Arrays.fill(d.ints, offset, offset + size, (int) value);
     }
@@ -400,7 +407,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void binary(BinaryOp op, int[] shape, Storage a, int aOffset, int[] aStrides,
                        Storage b, int bOffset, int[] bStrides, Storage out, int outOffset) {
-        CpuStorage sa = (CpuStorage) a, sb = (CpuStorage) b, so = (CpuStorage) out;
+        CpuStorage sa = open(a), sb = open(b), so = open(out);
         int n = numel(shape);
         if (n == 0) return;
         int rank = shape.length;
@@ -513,7 +520,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void where(int[] shape, Storage cond, int cOffset, int[] cStrides, Storage a, int aOffset, int[] aStrides,
                       Storage b, int bOffset, int[] bStrides, Storage out, int outOffset) {
-        CpuStorage sc = (CpuStorage) cond, sa = (CpuStorage) a, sb = (CpuStorage) b;
+        CpuStorage sc = open(cond), sa = open(a), sb = open(b);
         float[] y = f(out);
         int n = numel(shape);
         if (n == 0) return;
@@ -538,7 +545,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void reduce(ReduceOp op, Storage x, int xOffset, int outer, int n, int inner, Storage out, int outOffset) {
         float[] xs = f(x);
-        CpuStorage so = (CpuStorage) out;
+        CpuStorage so = open(out);
         Parallel.forRange(outer * inner, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
             if (inner == 1 && op == ReduceOp.SUM) {
                 for (int o = lo; o < hi; o++) so.floats[outOffset + o] = VectorRows.sum(xs, xOffset + o * n, n);
@@ -786,7 +793,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void indexSelect(Storage src, int outer, int n, int inner, Storage index, int m, Storage out) {
-        CpuStorage s = (CpuStorage) src, o = (CpuStorage) out;
+        CpuStorage s = open(src), o = open(out);
         int[] idx = i(index);
         Parallel.forRange(outer * m, Math.max(1, GRAIN / Math.max(1, inner)), (lo, hi) -> {
             for (int p = lo; p < hi; p++) {

@@ -4,10 +4,15 @@ import dev.attune.kernels.Backend;
 import dev.attune.kernels.DType;
 import dev.attune.kernels.Storage;
 
-/** Heap storage: a {@code float[]} for FLOAT32, an {@code int[]} for INT32 and BOOL. */
+/**
+ * Heap storage: a {@code float[]} for FLOAT32, an {@code int[]} for INT32 and BOOL. The collector
+ * reclaims the array; {@link #close()} only marks the storage closed, so that reading it afterwards
+ * fails here as it does on a device (a tensor kept past the scope that released it).
+ */
 public final class CpuStorage extends Storage {
     final float[] floats;
     final int[] ints;
+    private boolean closed;
 
     CpuStorage(float[] floats) {
         super(DType.FLOAT32, floats.length);
@@ -29,13 +34,25 @@ public final class CpuStorage extends Storage {
 
     /** The backing array of a FLOAT32 storage (for kernels in this package and tests). */
     public float[] floats() {
+        checkOpen();
         if (floats == null) throw new IllegalStateException("storage holds " + dtype() + ", not float32");
         return floats;
     }
 
     /** The backing array of an INT32 or BOOL storage. */
     public int[] ints() {
+        checkOpen();
         if (ints == null) throw new IllegalStateException("storage holds float32, not integers");
         return ints;
+    }
+
+    void checkOpen() {
+        if (closed) throw new IllegalStateException("cpu storage of " + size() + " " + dtype().displayName()
+                + " was closed (released by the MemoryScope it was created in, unless kept; or closed directly)");
+    }
+
+    @Override
+    public void close() {
+        closed = true;
     }
 }

@@ -27,7 +27,8 @@ public final class CudaStorage extends Storage {
 
     /** The device address of element {@code offset}. */
     public long address(int offset) {
-        if (closed) throw new IllegalStateException("cuda storage of " + size() + " " + dtype().displayName() + " was closed");
+        if (closed) throw new IllegalStateException("cuda storage of " + size() + " " + dtype().displayName()
+                + " was closed (released by the MemoryScope it was created in, unless kept; or closed directly)");
         return tracker.block.address + 4L * offset;
     }
 

@@ -96,6 +96,16 @@ public abstract class Optimizer {
 
     // ---- state ------------------------------------------------------------------------------------
 
+    /**
+     * The live state buffers of every parameter (not copies), e.g. for {@link dev.attune.tensor.MemoryScope#keep}:
+     * the first step creates them inside the step's scope, and the next steps need them.
+     */
+    public List<Tensor> stateTensors() {
+        List<Tensor> out = new ArrayList<>();
+        for (Map<String, Tensor> s : state) out.addAll(s.values());
+        return out;
+    }
+
     /** The step count and copies of every parameter's buffers under their names (a snapshot: later steps do not change it). */
     public Map<String, Tensor> state() {
         Map<String, Tensor> out = new LinkedHashMap<>();

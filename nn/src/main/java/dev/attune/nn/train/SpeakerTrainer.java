@@ -10,6 +10,7 @@ import dev.attune.tensor.Device;
 import dev.attune.tensor.F;
 import dev.attune.tensor.Generator;
 import dev.attune.tensor.GradMode;
+import dev.attune.tensor.MemoryScope;
 import dev.attune.tensor.Tensor;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -224,18 +225,24 @@ public final class SpeakerTrainer {
         Iterator<SpeakerBatch> batches = loader.epoch().iterator();
         while (step < options.steps()) {
             if (!batches.hasNext()) batches = loader.epoch().iterator();
-            SpeakerBatch b = batches.next().to(options.device());
-            model.train();
-            schedule.apply(optimizer, options.lr(), step);
-            optimizer.zeroGrad();
-            Step s = forward(model, b);
-            s.loss().backward();
-            ClipGrad.clipGradNorm(model.parameters(), options.clipNorm());
-            optimizer.step();
+            // One memory scope per step: its batch, activations and gradients are released at its end
+            // (on a GPU back to the caching allocator at once); only the optimizer state survives it.
+            try (MemoryScope scope = MemoryScope.open()) {
+                SpeakerBatch b = batches.next().to(options.device());
+                model.train();
+                schedule.apply(optimizer, options.lr(), step);
+                optimizer.zeroGrad();
+                Step s = forward(model, b);
+                s.loss().backward();
+                ClipGrad.clipGradNorm(model.parameters(), options.clipNorm());
+                optimizer.step();
+                lossSum += s.loss().item();
+                correctSum += s.correct();
+                seen += b.size();
+                optimizer.zeroGrad();
+                scope.keep(optimizer.stateTensors());
+            }
             step++;
-            lossSum += s.loss().item();
-            correctSum += s.correct();
-            seen += b.size();
             intervalSteps++;
 
             boolean validate = step % options.validEvery() == 0 || step == options.steps();
