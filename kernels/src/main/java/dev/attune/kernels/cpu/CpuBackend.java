@@ -28,6 +28,9 @@ public final class CpuBackend implements Backend {
     /** Elements per parallel chunk for cheap elementwise work: below this one thread is faster. */
     static final int GRAIN = 1 << 15;
 
+    /** Arrays of closed float storages, reused by {@link #allocate}. */
+    static final CpuArrayPool POOL = CpuArrayPool.forHeap();
+
     private CpuBackend() {}
 
     @Override
@@ -59,7 +62,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage allocate(DType dtype, int size) {
-        return dtype == DType.FLOAT32 ? new CpuStorage(new float[size]) : new CpuStorage(new int[size], dtype);
+        return dtype == DType.FLOAT32 ? new CpuStorage(POOL.take(size)) : new CpuStorage(new int[size], dtype);
     }
 
     @Override

@@ -5,9 +5,10 @@ import dev.attune.kernels.DType;
 import dev.attune.kernels.Storage;
 
 /**
- * Heap storage: a {@code float[]} for FLOAT32, an {@code int[]} for INT32 and BOOL. The collector
- * reclaims the array; {@link #close()} only marks the storage closed, so that reading it afterwards
- * fails here as it does on a device (a tensor kept past the scope that released it).
+ * Heap storage: a {@code float[]} for FLOAT32, an {@code int[]} for INT32 and BOOL, owned by the
+ * storage. {@link #close()} marks it closed, so that reading it afterwards fails here as it does on a
+ * device (a tensor kept past the scope that released it), and gives a float array to the backend's
+ * {@link CpuArrayPool}; otherwise the collector reclaims it.
  */
 public final class CpuStorage extends Storage {
     final float[] floats;
@@ -51,8 +52,11 @@ public final class CpuStorage extends Storage {
                 + " was closed (released by the MemoryScope it was created in, unless kept; or closed directly)");
     }
 
+    /** Marks the storage closed and gives a float array to the backend's pool for reuse (see {@link CpuArrayPool}). */
     @Override
     public void close() {
+        if (closed) return;
         closed = true;
+        if (floats != null) CpuBackend.POOL.give(floats);
     }
 }
