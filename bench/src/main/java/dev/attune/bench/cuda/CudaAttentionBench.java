@@ -1,12 +1,12 @@
 package dev.attune.bench.cuda;
 
-import dev.attune.kernels.cuda.CudaAllocator;
 import dev.attune.kernels.cuda.CudaBackend;
 import dev.attune.kernels.cuda.CudaDevice;
 import dev.attune.tensor.Device;
 import dev.attune.tensor.F;
 import dev.attune.tensor.Generator;
 import dev.attune.tensor.GradMode;
+import dev.attune.tensor.MemoryScope;
 import dev.attune.tensor.Tensor;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -43,8 +43,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class CudaAttentionBench {
     static final int B = 32, H = 4, T = 512, DK = 64;
-    /** Device bytes held by unclosed tensors before the untimed set-up asks the collector for them. */
-    private static final long RECLAIM_ABOVE = 8L << 30;
 
     @Param({"fused", "unfused"})
     public String impl;
@@ -81,43 +79,26 @@ public class CudaAttentionBench {
         scale = (float) (1.0 / Math.sqrt(DK));
     }
 
-    /**
-     * Storages of tensors nobody closes return to the caching allocator when the collector finds
-     * them (the tensor layer has no scopes yet); reclaiming them here, outside the timed call, keeps
-     * the timed calls on cached blocks instead of the driver's out-of-memory path.
-     */
-    @Setup(Level.Invocation)
-    public void reclaim() {
-        CudaAllocator alloc = device.allocator();
-        if (alloc.stats().bytesInUse() < RECLAIM_ABOVE) return;
-        System.gc();
-        for (int i = 0; i < 50 && alloc.stats().bytesInUse() >= RECLAIM_ABOVE; i++) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
     private Tensor attend(Tensor q, Tensor k, Tensor v, Tensor qPos, Tensor pos) {
         return impl.equals("fused")
                 ? F.attention(q, k, v, qPos, pos, padding, scale, 0f, null)
                 : F.attentionUnfused(q, k, v, qPos, pos, padding, scale, 0f, null);
     }
 
+    /** In a MemoryScope: the call's outputs and gradients go back to the caching allocator when it returns. */
     private void forwardOnce() {
-        try (GradMode g = GradMode.noGrad()) {
+        try (MemoryScope scope = MemoryScope.open(); GradMode g = GradMode.noGrad()) {
             attend(q, k, v, qPos, pos);
         }
     }
 
     private void forwardBackwardOnce() {
-        Tensor lq = q.detach().requiresGrad(true), lk = k.detach().requiresGrad(true), lv = v.detach().requiresGrad(true);
-        Tensor lqp = qPos == null ? null : qPos.detach().requiresGrad(true);
-        Tensor lp = pos == null ? null : pos.detach().requiresGrad(true);
-        attend(lq, lk, lv, lqp, lp).backward(gOut, false);
+        try (MemoryScope scope = MemoryScope.open()) {
+            Tensor lq = q.detach().requiresGrad(true), lk = k.detach().requiresGrad(true), lv = v.detach().requiresGrad(true);
+            Tensor lqp = qPos == null ? null : qPos.detach().requiresGrad(true);
+            Tensor lp = pos == null ? null : pos.detach().requiresGrad(true);
+            attend(lq, lk, lv, lqp, lp).backward(gOut, false);
+        }
     }
 
     @Benchmark
@@ -136,21 +117,14 @@ public class CudaAttentionBench {
     public void report() {
         int reps = 10;
         double fwdFlops = (4.0 + (term.equals("rel-pos") ? 2.0 : 0.0)) * B * H * (double) T * T * DK;
-        reclaimAll();
         float fwd = device.time(() -> {
             for (int r = 0; r < reps; r++) forwardOnce();
         }) / reps;
-        reclaimAll();
         float fb = device.time(() -> {
             for (int r = 0; r < reps; r++) forwardBackwardOnce();
         }) / reps;
         System.out.printf("%n[device time] %s %s (B%d,H%d,T%d,dk%d): forward %.3f ms (%.0f GFLOP/s), forward+backward %.3f ms"
                         + " (%.0f GFLOP/s), CUDA events%n", impl, term, B, H, T, DK, fwd, fwdFlops / (fwd * 1e6), fb,
                 3.5 * fwdFlops / (fb * 1e6));
-    }
-
-    private void reclaimAll() {
-        System.gc();
-        device.synchronize();
     }
 }
