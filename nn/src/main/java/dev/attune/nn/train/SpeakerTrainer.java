@@ -335,9 +335,11 @@ public final class SpeakerTrainer {
                     lengths[i] = f.length;
                     for (int t = 0; t < f.length; t++) System.arraycopy(f[t], 0, x, (i * longest + t) * bins, bins);
                 }
-                Tensor frames = Tensor.of(x, members.length, longest, bins).to(model.device());
-                int[] p = model.logits(frames, lengths).argmax(1, false).toIntArray();
-                for (int i = 0; i < members.length; i++) pred[members[i]] = p[i];
+                try (MemoryScope batch = MemoryScope.open()) { // the batch's tensors go back at once
+                    Tensor frames = Tensor.of(x, members.length, longest, bins).to(model.device());
+                    int[] p = model.logits(frames, lengths).argmax(1, false).toIntArray();
+                    for (int i = 0; i < members.length; i++) pred[members[i]] = p[i];
+                }
             }
         }
         if (wasTraining) model.train();
