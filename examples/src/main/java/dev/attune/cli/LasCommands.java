@@ -1,5 +1,6 @@
 package dev.attune.cli;
 
+import dev.attune.nn.audio.SpecAugment;
 import dev.attune.nn.data.Split;
 import dev.attune.nn.data.Utterance;
 import dev.attune.nn.las.Decoder;
@@ -80,8 +81,19 @@ final class LasCommands {
                 defaultValue = "0")
         private float ema;
 
-        @Option(names = "--spec-augment", description = "Mask training utterances with SpecAugment (2 frequency masks of up to 8 bins, 2 time masks of up to 5 frames).")
-        private boolean specAugment;
+        @Option(names = "--spec-augment", arity = "0..1", fallbackValue = "", paramLabel = "FMASKS,FWIDTH,TMASKS,TWIDTH",
+                description = "Mask training utterances with SpecAugment: FMASKS frequency masks of up to FWIDTH values and TMASKS time masks of up to "
+                        + "TWIDTH frames (without values: 2 masks of up to a fifth of the feature width, 2 of up to 5 frames).")
+        private String specAugment;
+
+        @Option(names = "--pyramid-layers", paramLabel = "N",
+                description = "Pyramid layers of the listener, each halving time (default: the preset's, 3 for las-tiny = 8x, 2 for las-small = 4x).")
+        private Integer pyramidLayers;
+
+        @Option(names = "--deltas", paramLabel = "ORDER",
+                description = "Append ORDER time derivatives to each frame before normalising: 0 none, 1 deltas, 2 deltas and delta-deltas "
+                        + "(13 AN4 cepstra become 39 values; default: ${DEFAULT-VALUE}).", defaultValue = "0")
+        private int deltas;
 
         @Option(names = "--splice-words", paramLabel = "N",
                 description = "Add N synthetic training utterances made of word pieces cut at the pauses of the training files (yesno, fsdd; default: none).")
@@ -102,7 +114,8 @@ final class LasCommands {
             if (minutes != null && !(minutes > 0)) throw new IllegalArgumentException("--minutes must be positive, got " + minutes);
             TranscribedData.Format fmt = TranscribedData.format(format, data);
             Split<Utterance> split = TranscribedData.load(fmt, data);
-            var features = TranscribedData.features(fmt);
+            if (deltas < 0 || deltas > 2) throw new IllegalArgumentException("--deltas must be 0, 1 or 2, got " + deltas);
+            var features = TranscribedData.features(fmt).withDeltas(deltas);
             long t0 = System.nanoTime();
             var train = new LasTrainer.Data(features.extract(split.train(), cores()), transcripts(split.train()));
             var valid = new LasTrainer.Data(features.extract(split.validation(), cores()), transcripts(split.validation()));
@@ -138,6 +151,10 @@ final class LasCommands {
             }
             if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
             config = config.withDropout(dropout);
+            if (pyramidLayers != null) {
+                if (pyramidLayers < 0 || pyramidLayers > 6) throw new IllegalArgumentException("--pyramid-layers must be in [0, 6], got " + pyramidLayers);
+                config = config.withListenerLayers(pyramidLayers);
+            }
             if (teacherForcing != null && teacherForcing.length > 2) {
                 throw new IllegalArgumentException("--teacher-forcing takes START or START,END, got " + teacherForcing.length + " values");
             }
@@ -151,9 +168,9 @@ final class LasCommands {
                     teacherForcing == null ? d.tfEnd() : teacherForcing[teacherForcing.length - 1], d.labelSmoothing(), ctcWeight,
                     guidedAttention == null ? 0f : guidedAttention[0], guidedAttention == null || guidedAttention.length < 2 ? d.guidedSigma() : guidedAttention[1],
                     guidedAttention == null || guidedAttention.length < 3 ? 0 : (int) guidedAttention[2],
-                    specAugment ? LasTrainer.SPEC_AUGMENT : null, ema, seed, out);
-            err().printf(Locale.ROOT, "training %s (%,d parameters) for at most %d steps%s, batch %d%n", model,
-                    new Las(config, new dev.attune.tensor.Generator(0)).parameterCount(), steps,
+                    specAugment(config.inputDim()), ema, seed, out);
+            err().printf(Locale.ROOT, "training %s (%,d parameters, %d features per frame, %dx time reduction) for at most %d steps%s, batch %d%n", model,
+                    new Las(config, new dev.attune.tensor.Generator(0)).parameterCount(), config.inputDim(), 1 << config.listenerLayers(), steps,
                     minutes == null ? "" : String.format(Locale.ROOT, " or %.1f minutes", minutes), batch);
             LasTrainer.Result r = new LasTrainer(config, model, features, options, err()).train(train, valid);
             out().printf(Locale.ROOT, "trained %d steps in %.1f s (%.2f steps/s)%n", r.stepsRun(), r.seconds(), r.stepsRun() / r.seconds());
@@ -161,6 +178,20 @@ final class LasCommands {
                     out.resolve("best.safetensors"));
             out().println("validation " + r.last());
             return 0;
+        }
+
+        /** The masks of {@code --spec-augment}: none without the flag, the default for the feature width without values, else the four values given. */
+        private SpecAugment specAugment(int dims) {
+            if (specAugment == null) return null;
+            if (specAugment.isEmpty()) return LasTrainer.specAugment(dims);
+            String[] parts = specAugment.split(",", -1);
+            try {
+                if (parts.length != 4) throw new NumberFormatException();
+                return new SpecAugment(Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim()), Integer.parseInt(parts[2].trim()),
+                        Integer.parseInt(parts[3].trim()), 0f);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--spec-augment takes no value or FMASKS,FWIDTH,TMASKS,TWIDTH (four whole numbers), got '" + specAugment + "'");
+            }
         }
     }
 

@@ -88,6 +88,26 @@ class LasCommandsTest {
     }
 
     @Test
+    void pyramidDepthDeltasAndSpecAugmentSizes() throws IOException {
+        Path run = tmp.resolve("deep");
+        CliRun.Result t = CliRun.run("train", "las", "--data", subset.toString(), "--model", "las-tiny", "--steps", "2", "--batch", "2",
+                "--pyramid-layers", "2", "--deltas", "2", "--spec-augment", "1,3,1,4", "--out", run.toString());
+        assertEquals(0, t.exitCode(), t.err());
+        assertTrue(t.err().contains("120 features per frame, 4x time reduction"), t.err());
+        var ck = dev.attune.nn.train.LasCheckpoint.load(run.resolve("last.safetensors"));
+        assertEquals(2, ck.model().config().listenerLayers(), "the checkpoint keeps --pyramid-layers");
+        assertEquals(120, ck.model().config().inputDim());
+        assertEquals(2, ck.features().deltas(), "the checkpoint keeps --deltas");
+        CliRun.Result e = CliRun.run("eval", "las", "--checkpoint", run.resolve("last.safetensors").toString(), "--data", subset.toString(), "--split", "all");
+        assertEquals(0, e.exitCode(), e.err());
+        assertTrue(e.out().matches("CER: \\d+\\.\\d\\d% WER: \\d+\\.\\d\\d% \\(3 utterances\\)\\s*"), e.out());
+        CliRun.Result plain = CliRun.run("train", "las", "--data", subset.toString(), "--model", "las-tiny", "--steps", "1", "--batch", "2",
+                "--spec-augment", "--out", tmp.resolve("plain").toString());
+        assertEquals(0, plain.exitCode(), plain.err());
+        assertTrue(plain.err().contains("40 features per frame, 8x time reduction"), plain.err());
+    }
+
+    @Test
     void argumentErrors() {
         CliRun.Result r = CliRun.run("train", "las", "--steps", "3");
         assertEquals(2, r.exitCode());
@@ -129,6 +149,15 @@ class LasCommandsTest {
         r = CliRun.run("train", "las", "--data", subset.toString(), "--dropout", "1");
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("--dropout must be in [0, 1), got 1.0"), r.err());
+        r = CliRun.run("train", "las", "--data", subset.toString(), "--deltas", "3");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--deltas must be 0, 1 or 2, got 3"), r.err());
+        r = CliRun.run("train", "las", "--data", subset.toString(), "--pyramid-layers", "-1");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--pyramid-layers must be in [0, 6], got -1"), r.err());
+        r = CliRun.run("train", "las", "--data", subset.toString(), "--spec-augment", "2,8");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--spec-augment takes no value or FMASKS,FWIDTH,TMASKS,TWIDTH (four whole numbers), got '2,8'"), r.err());
         r = CliRun.run("decode", "las", "--checkpoint", "x.safetensors");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("Missing required parameter"), r.err());

@@ -72,6 +72,12 @@ public final class Las extends Module {
                     vocabSize, kind, locationChannels, locationHalfWidth, sosId, eosId, padId, dropout);
         }
 
+        /** These sizes with {@code layers} pyramid layers in the listener (time shrinks 2^layers times). */
+        public Config withListenerLayers(int layers) {
+            return new Config(inputDim, listenerHidden, layers, spellerHidden, spellerLayers, embeddingDim, attentionDim,
+                    vocabSize, attention, locationChannels, locationHalfWidth, sosId, eosId, padId, dropout);
+        }
+
         public Config withDropout(float p) {
             return new Config(inputDim, listenerHidden, listenerLayers, spellerHidden, spellerLayers, embeddingDim, attentionDim,
                     vocabSize, attention, locationChannels, locationHalfWidth, sosId, eosId, padId, p);

@@ -46,7 +46,7 @@ import java.util.stream.IntStream;
  *       see the nn README); the checkpoints keep the head (for joint CTC/attention decoding); with a guided attention weight g &gt; 0, g times
  *       {@link GuidedAttention}'s penalty on off-diagonal attention weights is added (g falling
  *       linearly to 0 over {@code guidedDecay} steps when that is set);</li>
- *   <li>optionally SpecAugment masks on each training utterance as it is drawn ({@link #SPEC_AUGMENT});</li>
+ *   <li>optionally SpecAugment masks on each training utterance as it is drawn ({@link #specAugment});</li>
  *   <li>teacher forcing ratio decaying linearly from {@code tfStart} to {@code tfEnd} over the run
  *       (the speller is fed its own best guess otherwise, see {@link Speller#forward});</li>
  *   <li>AdamW, linear warm-up, then a cosine decay of the learning rate to a tenth over the run;
@@ -71,10 +71,15 @@ public final class LasTrainer {
     /** Frames past an utterance's end are 0 (the mean of the normalised features). */
     public static final float PADDING = 0f;
     /**
-     * The SpecAugment of {@code train las --spec-augment}: two frequency masks of up to 8 of the 40
-     * bins and two time masks of up to 5 frames (short enough for a spoken digit of 40 frames).
+     * The SpecAugment of {@code train las --spec-augment} for frames of {@code dims} values: two
+     * frequency masks of up to a fifth of them ({@code dims / 5}: 8 of 40 log-mel bins, 2 of 13
+     * cepstra, 7 of 39 with deltas; at least 1) and two time masks of up to 5 frames (short enough
+     * for a spoken digit of 40 frames).
      */
-    public static final SpecAugment SPEC_AUGMENT = new SpecAugment(2, 8, 2, 5, 0f);
+    public static SpecAugment specAugment(int dims) {
+        if (dims <= 0) throw new IllegalArgumentException("LasTrainer.specAugment: need a positive feature width, got " + dims);
+        return new SpecAugment(2, Math.max(1, dims / 5), 2, 5, 0f);
+    }
     /** How many training utterances are decoded at each validation to select the best checkpoint. */
     public static final int SELECTION_SIZE = 32;
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.attune.nn.Hw4Classifier;
 import dev.attune.nn.Hw4Config;
 import dev.attune.nn.audio.Cmvn;
+import dev.attune.nn.audio.Deltas;
 import dev.attune.nn.audio.FbankOptions;
 import dev.attune.nn.data.FeatureExtractor;
 import dev.attune.nn.data.Utterance;
@@ -61,8 +62,11 @@ public record SpeakerCheckpoint(Hw4Classifier model, List<String> labels, Featur
      *                      {@code utterance-cmvn} (each utterance's own mean and variance) or {@code none}
      * @param cmvnMean      per-bin mean of {@code global-cmvn}; null before fitting and for the other normalisations
      * @param cmvnScale     per-bin factor (1 / standard deviation) of {@code global-cmvn}, null likewise
+     * @param deltas        time derivatives appended to each frame before normalising ({@link Deltas}): 0 none
+     *                      (the default, and what files written before this field mean), 1 deltas, 2 deltas and
+     *                      delta-deltas (13 cepstra become 39 values)
      */
-    public record Features(String source, FbankOptions fbank, String normalisation, float[] cmvnMean, float[] cmvnScale) {
+    public record Features(String source, FbankOptions fbank, String normalisation, float[] cmvnMean, float[] cmvnScale, int deltas) {
         public static final String GLOBAL_CMVN = "global-cmvn";
         public static final String UTTERANCE_CMVN = "utterance-cmvn";
         public static final String NONE = "none";
@@ -82,6 +86,9 @@ public record SpeakerCheckpoint(Hw4Classifier model, List<String> labels, Featur
                 throw new IllegalArgumentException("SpeakerCheckpoint.Features: CMVN statistics need both mean and scale, and only for "
                         + GLOBAL_CMVN + "; got normalisation " + normalisation + " with mean " + (cmvnMean != null) + ", scale " + (cmvnScale != null));
             }
+            if (deltas < 0 || deltas > 2) {
+                throw new IllegalArgumentException("SpeakerCheckpoint.Features: deltas must be 0, 1 or 2, got " + deltas);
+            }
             if (cmvnMean != null) {
                 Cmvn.of(cmvnMean, cmvnScale); // checks the lengths
                 cmvnMean = cmvnMean.clone();
@@ -91,7 +98,12 @@ public record SpeakerCheckpoint(Hw4Classifier model, List<String> labels, Featur
 
         /** Settings without statistics (they are fitted later for {@code global-cmvn}). */
         public Features(String source, FbankOptions fbank, String normalisation) {
-            this(source, fbank, normalisation, null, null);
+            this(source, fbank, normalisation, null, null, 0);
+        }
+
+        /** These settings with {@code order} time derivatives appended to each frame (statistics dropped: they no longer fit). */
+        public Features withDeltas(int order) {
+            return new Features(source, fbank, normalisation, null, null, order);
         }
 
         /** 40-bin Kaldi fbank with per-utterance CMVN: the settings for speech recognition from WAV files. */
@@ -106,28 +118,32 @@ public record SpeakerCheckpoint(Hw4Classifier model, List<String> labels, Featur
 
         /**
          * For {@code global-cmvn}: these settings with the mean and scale of every frame of {@code raw}
-         * (the training utterances' raw features). Other normalisations need no fitting and return this.
+         * (the training utterances' raw features, deltas appended first). Other normalisations need no fitting and return this.
          */
         public Features fittedTo(List<float[][]> raw) {
             if (!normalisation.equals(GLOBAL_CMVN)) return this;
             if (raw.isEmpty()) throw new IllegalArgumentException("SpeakerCheckpoint.Features.fittedTo: no utterances to fit " + GLOBAL_CMVN + " on");
-            Cmvn.Accumulator acc = Cmvn.accumulator(raw.get(0)[0].length);
-            for (float[][] x : raw) acc.add(x);
+            Cmvn.Accumulator acc = Cmvn.accumulator(raw.get(0)[0].length * (deltas + 1));
+            for (float[][] x : raw) acc.add(Deltas.append(x, deltas));
             Cmvn c = acc.build(true);
-            return new Features(source, fbank, normalisation, c.mean(), c.scale());
+            return new Features(source, fbank, normalisation, c.mean(), c.scale(), deltas);
         }
 
-        /** Applies the normalisation to raw features (a new matrix, or {@code raw} itself for {@code none}). */
+        /**
+         * Appends the deltas, then applies the normalisation to raw features (a new matrix, or
+         * {@code raw} itself for {@code none} without deltas).
+         */
         public float[][] normalise(float[][] raw) {
+            float[][] x = deltas == 0 ? raw : Deltas.append(raw, deltas);
             return switch (normalisation) {
                 case GLOBAL_CMVN -> {
                     if (cmvnMean == null) {
                         throw new IllegalStateException("SpeakerCheckpoint.Features: " + GLOBAL_CMVN + " has no statistics yet; fit them with fittedTo");
                     }
-                    yield Cmvn.of(cmvnMean, cmvnScale).apply(raw);
+                    yield Cmvn.of(cmvnMean, cmvnScale).apply(x);
                 }
-                case UTTERANCE_CMVN -> Cmvn.perUtterance(raw, true);
-                default -> raw;
+                case UTTERANCE_CMVN -> Cmvn.perUtterance(x, true);
+                default -> x;
             };
         }
 
@@ -153,18 +169,18 @@ public record SpeakerCheckpoint(Hw4Classifier model, List<String> labels, Featur
         @Override
         public boolean equals(Object o) {
             return o instanceof Features f && source.equals(f.source) && Objects.equals(fbank, f.fbank) && normalisation.equals(f.normalisation)
-                    && Arrays.equals(cmvnMean, f.cmvnMean) && Arrays.equals(cmvnScale, f.cmvnScale);
+                    && Arrays.equals(cmvnMean, f.cmvnMean) && Arrays.equals(cmvnScale, f.cmvnScale) && deltas == f.deltas;
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(source, fbank, normalisation, Arrays.hashCode(cmvnMean), Arrays.hashCode(cmvnScale));
+            return Objects.hash(source, fbank, normalisation, Arrays.hashCode(cmvnMean), Arrays.hashCode(cmvnScale), deltas);
         }
 
         @Override
         public String toString() {
             return "Features[source=" + source + ", fbank=" + fbank + ", normalisation=" + normalisation
-                    + (cmvnMean == null ? "" : ", fitted on " + cmvnMean.length + " bins") + "]";
+                    + (cmvnMean == null ? "" : ", fitted on " + cmvnMean.length + " bins") + (deltas == 0 ? "" : ", deltas " + deltas) + "]";
         }
     }
 

@@ -143,6 +143,14 @@ class LasTest {
         Encoded h = listener.forward(new Generator(10).randn(2, 17, 2), new int[] {17, 8});
         assertArrayEquals(new int[] {2, 2, 6}, h.values().shape());
         assertArrayEquals(new int[] {2, 1}, h.lengths());
+        // two pyramid layers (las-tiny with --pyramid-layers 2): T/4 states, lengths floored twice
+        Las four = new Las(Las.Config.tiny(CharVocab.size()).withInputDim(2).withListenerLayers(2), new Generator(11));
+        assertEquals(2, four.config().listenerLayers());
+        assertEquals(4, four.listener().reduction());
+        assertFalse(four.stateDict().containsKey("listener.pyramid.2.rnn.weight_ih_l0"));
+        Encoded q = four.listen(new Generator(12).randn(2, 17, 2), new int[] {17, 7});
+        assertArrayEquals(new int[] {2, 4, 128}, q.values().shape());
+        assertArrayEquals(new int[] {4, 1}, q.lengths());
     }
 
     @Test

@@ -259,6 +259,32 @@ class LasTrainerTest {
         assertTrue(e.getMessage().contains("do not fit") && e.getMessage().contains("weight"), e.getMessage());
     }
 
+    @Test
+    void checkpointsKeepThePyramidDepthAndTheDeltas() throws IOException {
+        var features = new SpeakerCheckpoint.Features("sphinx-mfc", null, SpeakerCheckpoint.Features.UTTERANCE_CMVN).withDeltas(2);
+        Las.Config config = TINY.withInputDim(39).withListenerLayers(2);
+        Las model = new Las(config, new Generator(4));
+        Path file = tmp.resolve("deep.safetensors");
+        LasCheckpoint.save(file, model, null, "las-tiny", null, features, 30, 7, 0.5);
+        LasCheckpoint ck = LasCheckpoint.load(file);
+        assertEquals(config, ck.model().config());
+        assertEquals(4, ck.model().listener().reduction());
+        assertEquals(2, ck.features().deltas());
+        assertEquals(39, ck.features().normalise(new float[20][13])[0].length);
+        Tensor x = new Generator(6).randn(1, 12, 39);
+        assertArrayEquals(model.listen(x, null).values().toFloatArray(), ck.model().listen(x, null).values().toFloatArray());
+    }
+
+    @Test
+    void specAugmentMasksAFifthOfTheFeatureWidth() {
+        assertEquals(new SpecAugment(2, 8, 2, 5, 0f), LasTrainer.specAugment(40));
+        assertEquals(new SpecAugment(2, 2, 2, 5, 0f), LasTrainer.specAugment(13));
+        assertEquals(new SpecAugment(2, 7, 2, 5, 0f), LasTrainer.specAugment(39));
+        assertEquals(new SpecAugment(2, 1, 2, 5, 0f), LasTrainer.specAugment(3));
+        var e = assertThrows(IllegalArgumentException.class, () -> LasTrainer.specAugment(0));
+        assertEquals("LasTrainer.specAugment: need a positive feature width, got 0", e.getMessage());
+    }
+
     /** Teacher forcing 1, smoothing 0.1, the given CTC and guided attention weights (sigma 0.3). */
     private static LasTrainer.Options options(float ctcWeight, float guidedWeight) {
         return new LasTrainer.Options(5, 0, 2, 1e-3, 1, 1.0, 5, 1f, 1f, 0.1f, ctcWeight, guidedWeight, 0.3f, 0, null, 0f, 0, null);

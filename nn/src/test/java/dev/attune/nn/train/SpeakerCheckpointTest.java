@@ -89,12 +89,43 @@ class SpeakerCheckpointTest {
     }
 
     @Test
+    void deltasAreAppendedBeforeNormalisingAndTravelInTheCheckpoint() throws IOException {
+        // one bin, a ramp 0, 2, 4, 6, 8: deltas 1 1.6 2 1.6 1 (edges repeated), then per-utterance CMVN over both columns
+        float[][] raw = {{0}, {2}, {4}, {6}, {8}};
+        var features = new SpeakerCheckpoint.Features("sphinx-mfc", null, "utterance-cmvn").withDeltas(1);
+        float[][] y = features.normalise(raw);
+        assertEquals(2, y[0].length);
+        double mean = (1 + 1.6 + 2 + 1.6 + 1) / 5, var = (1 + 1.6 * 1.6 * 2 + 4 + 1) / 5 - mean * mean;
+        assertEquals((2 - mean) / Math.sqrt(var), y[2][1], 1e-5);
+        assertEquals(0, y[2][0], 1e-6);
+        assertEquals(3, features.withDeltas(2).normalise(raw)[0].length);
+        // global CMVN is fitted on the frames with their deltas
+        var global = new SpeakerCheckpoint.Features("sphinx-mfc", null, "global-cmvn").withDeltas(2).fittedTo(List.<float[][]>of(raw));
+        assertEquals(3, global.cmvnMean().length);
+        assertEquals(4f, global.cmvnMean()[0], 1e-6);
+        assertEquals((float) mean, global.cmvnMean()[1], 1e-6);
+        assertEquals(2, global.deltas());
+
+        Path file = dir.resolve("deltas.safetensors");
+        SpeakerCheckpoint.save(file, tinyModel(4), null, LABELS, global, 0, 0.5);
+        assertEquals(global, SpeakerCheckpoint.load(file).features());
+        assertNotEquals(global, global.withDeltas(1).fittedTo(List.<float[][]>of(raw)));
+        // settings written before the field existed read as no deltas
+        var old = CheckpointFiles.parse(file, Map.of("features", "{\"source\":\"sphinx-mfc\",\"fbank\":null,\"normalisation\":\"utterance-cmvn\","
+                + "\"cmvnMean\":null,\"cmvnScale\":null}"), "features", new com.fasterxml.jackson.core.type.TypeReference<SpeakerCheckpoint.Features>() {}, "x");
+        assertEquals(0, old.deltas());
+        assertArrayEquals(new float[] {0}, old.normalise(new float[][] {{3}, {3}})[0]);
+        var e = assertThrows(IllegalArgumentException.class, () -> features.withDeltas(3));
+        assertEquals("SpeakerCheckpoint.Features: deltas must be 0, 1 or 2, got 3", e.getMessage());
+    }
+
+    @Test
     void cmvnStatisticsOnlyBelongToGlobalCmvn() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new SpeakerCheckpoint.Features("sphinx-mfc", null, "utterance-cmvn", new float[] {0}, new float[] {1}));
+                () -> new SpeakerCheckpoint.Features("sphinx-mfc", null, "utterance-cmvn", new float[] {0}, new float[] {1}, 0));
         assertTrue(e.getMessage().contains("only for global-cmvn"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new SpeakerCheckpoint.Features("sphinx-mfc", null, "global-cmvn", new float[] {0, 1}, new float[] {1}));
+                () -> new SpeakerCheckpoint.Features("sphinx-mfc", null, "global-cmvn", new float[] {0, 1}, new float[] {1}, 0));
         assertTrue(e.getMessage().contains("same non-zero length"), e.getMessage());
     }
 
