@@ -17,6 +17,7 @@ import dev.attune.nn.optim.LrSchedule;
 import dev.attune.tensor.F;
 import dev.attune.tensor.Generator;
 import dev.attune.tensor.GradMode;
+import dev.attune.tensor.MemoryScope;
 import dev.attune.tensor.Tensor;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -249,15 +250,21 @@ public final class LasTrainer {
             double progressFraction = progress(step, start);
             float tf = (float) (options.tfStart() + (options.tfEnd() - options.tfStart()) * progressFraction);
             optimizer.setLr(options.lr() * warmup.factor(step) * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progressFraction))));
-            model.train();
-            optimizer.zeroGrad();
-            Tensor loss = loss(model, ctcHead, options, train, members, tf, options.guidedWeightAt(step), g);
-            loss.backward();
-            ClipGrad.clipGradNorm(parameters, options.clipNorm());
-            optimizer.step();
-            if (ema != null) ema.update(step);
+            // One memory scope per step: its features, activations and gradients are released at its end
+            // (on a GPU back to the caching allocator at once); only the optimizer state survives it.
+            try (MemoryScope scope = MemoryScope.open()) {
+                model.train();
+                optimizer.zeroGrad();
+                Tensor loss = loss(model, ctcHead, options, train, members, tf, options.guidedWeightAt(step), g);
+                loss.backward();
+                ClipGrad.clipGradNorm(parameters, options.clipNorm());
+                optimizer.step();
+                if (ema != null) ema.update(step);
+                lossSum += loss.item();
+                optimizer.zeroGrad();
+                scope.keep(optimizer.stateTensors());
+            }
             step++;
-            lossSum += loss.item();
             intervalSteps++;
 
             done = step >= options.steps() || progress(step, start) >= 1;
@@ -333,7 +340,8 @@ public final class LasTrainer {
             float d = Math.min(decay, (1f + step) / (10f + step));
             try (GradMode _ = GradMode.noGrad()) {
                 for (int k = 0; k < averages.size(); k++) {
-                    averages.set(k, averages.get(k).mul(d).add(parameters.get(k).value().mul(1 - d)));
+                    // In place: the averages keep their storages, so a training step's MemoryScope need not keep them.
+                    averages.get(k).copyFrom(averages.get(k).mul(d).add(parameters.get(k).value().mul(1 - d)));
                 }
             }
         }
