@@ -230,53 +230,57 @@ final class CpuNorms {
     // channel adds its segments in order o = 0, 1, ...: a segment's sum in float lanes, added in
     // double. How channels are split over threads or blocks changes no result.
 
-    /** One channel at a time: its second pass finds the channel (16 KiB at (32, 256, 128)) in L1. */
+    /** Per-channel mean and biased variance, by blocks of channels swept in memory order ({@link #blockMoments}). */
     static void channelMoments(float[] x, int outer, int channels, int inner, float[] mean, float[] var) {
-        long count = (long) outer * inner;
-        Parallel.forRange(channels, 1, (lo, hi) -> {
-            for (int c = lo; c < hi; c++) {
-                double s = 0;
-                for (int o = 0; o < outer; o++) s += VectorRows.sum(x, (o * channels + c) * inner, inner);
-                float mu = (float) (s / count);
-                double v = 0;
-                for (int o = 0; o < outer; o++) v += VectorRows.squaredDeviations(x, (o * channels + c) * inner, inner, mu);
-                mean[c] = mu;
-                var[c] = (float) (v / count);
+        int block = channelBlock(outer, inner);
+        Parallel.forRange((channels + block - 1) / block, 1, (lo, hi) -> {
+            double[] acc = new double[block];
+            for (int blk = lo; blk < hi; blk++) {
+                int c0 = blk * block;
+                blockMoments(x, outer, channels, inner, c0, Math.min(block, channels - c0), acc, mean, var);
             }
         });
     }
 
     /**
+     * Mean and biased variance of channels [c0, c0 + cb), about 256 KiB of x ({@link #channelBlock}):
+     * two sweeps in memory order (for each o, the block's segments are one run of cb x inner contiguous
+     * floats), the sums then the squared deviations, the second from L2. One channel at a time would
+     * read segments of 512 bytes 128 KiB apart at (32, 256, 128), which the prefetcher does not follow.
+     * acc is scratch of at least cb doubles.
+     */
+    private static void blockMoments(float[] x, int outer, int channels, int inner, int c0, int cb, double[] acc,
+                                     float[] mean, float[] var) {
+        long count = (long) outer * inner;
+        java.util.Arrays.fill(acc, 0, cb, 0);
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < cb; j++) acc[j] += VectorRows.sum(x, (o * channels + c0 + j) * inner, inner);
+        }
+        for (int j = 0; j < cb; j++) mean[c0 + j] = (float) (acc[j] / count);
+        java.util.Arrays.fill(acc, 0, cb, 0);
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < cb; j++) acc[j] += VectorRows.squaredDeviations(x, (o * channels + c0 + j) * inner, inner, mean[c0 + j]);
+        }
+        for (int j = 0; j < cb; j++) var[c0 + j] = (float) (acc[j] / count);
+    }
+
+    /**
      * {@link #channelMoments}, {@code invStd = 1 / sqrt(var + eps)} (float, as the vector RSQRT) and
-     * {@link #channelNormalize}, by blocks of channels of about 256 KiB ({@link #channelBlock}): each
-     * block is swept in memory order (runs of block x inner contiguous floats) three times, for the
-     * sums, the squared deviations and the normalisation, and stays in L2 after the first, so x comes
-     * from memory once instead of twice. Each channel still adds its segments in order o = 0, 1, ...,
-     * so the results are those of the two separate calls, bit for bit. (One channel at a time was
-     * slower than the two calls: its segments, 512 bytes each 128 KiB apart at (32, 256, 128), defeat
-     * the prefetcher.)
+     * {@link #channelNormalize}, block by block: after {@link #blockMoments} the block is still in L2
+     * for the normalisation, so x comes from memory once instead of twice. Each channel adds its
+     * segments in the same order as in the two separate calls, so the results are theirs, bit for bit.
      */
     static void batchNormTraining(float[] x, int outer, int channels, int inner, float eps, float[] g, float[] bt,
                                   float[] mean, float[] var, float[] invStd, float[] y) {
         int block = channelBlock(outer, inner);
-        long count = (long) outer * inner;
         Parallel.forRange((channels + block - 1) / block, 1, (lo, hi) -> {
             double[] acc = new double[block];
             float[] scale = new float[block], shift = new float[block];
             for (int blk = lo; blk < hi; blk++) {
                 int c0 = blk * block, cb = Math.min(block, channels - c0);
-                java.util.Arrays.fill(acc, 0);
-                for (int o = 0; o < outer; o++) {
-                    for (int j = 0; j < cb; j++) acc[j] += VectorRows.sum(x, (o * channels + c0 + j) * inner, inner);
-                }
-                for (int j = 0; j < cb; j++) mean[c0 + j] = (float) (acc[j] / count);
-                java.util.Arrays.fill(acc, 0);
-                for (int o = 0; o < outer; o++) {
-                    for (int j = 0; j < cb; j++) acc[j] += VectorRows.squaredDeviations(x, (o * channels + c0 + j) * inner, inner, mean[c0 + j]);
-                }
+                blockMoments(x, outer, channels, inner, c0, cb, acc, mean, var);
                 for (int j = 0; j < cb; j++) {
                     int c = c0 + j;
-                    var[c] = (float) (acc[j] / count);
                     invStd[c] = 1f / (float) Math.sqrt(var[c] + eps);
                     scale[j] = invStd[c] * (g == null ? 1f : g[c]);
                     shift[j] = (bt == null ? 0f : bt[c]) - mean[c] * scale[j];
@@ -303,7 +307,7 @@ final class CpuNorms {
         });
     }
 
-    /** Channels per block of the backward: about 256 KiB of one tensor. */
+    /** Channels per block of the moments, the fused forward and the backward: about 256 KiB of one tensor. */
     private static int channelBlock(int outer, int inner) {
         return Math.max(1, (1 << 16) / Math.max(1, outer * inner));
     }
