@@ -125,13 +125,16 @@ class FunctionalTest {
 
     /**
      * The depthwise kernel's stride-1 correlation on rows long enough for its register blocks
-     * (128 outputs) and their remainder, Conformer kernel sizes, dilation, and a padding wider
+     * (128 outputs) and their remainder, Conformer kernel sizes, tap counts at the edges of the
+     * paired-tap blocks (17, 20, 32), dilation, and a padding wider
      * than the taps reach (gy's padding for gx is then negative): values and all three gradients
      * against the general im2col path, one channel at a time.
      */
     @Test
     void depthwiseRegisterBlocksMatchTheIm2colPath() {
-        int[][] cases = {{300, 31, 15, 1}, {150, 5, 9, 3}, {40, 3, 5, 1}, {200, 15, 0, 1}, {7, 31, 15, 1}};
+        // 17 to 32 taps at dilation 1 share window loads between tap pairs (CpuDepthwiseConv.correlatePaired)
+        int[][] cases = {{300, 31, 15, 1}, {150, 5, 9, 3}, {40, 3, 5, 1}, {200, 15, 0, 1}, {7, 31, 15, 1},
+                {260, 17, 8, 1}, {140, 32, 16, 1}, {130, 20, 3, 1}};
         long seed = 40;
         for (int[] cs : cases) {
             int l = cs[0], k = cs[1], pad = cs[2], dil = cs[3], c = 3;

@@ -26,7 +26,8 @@ import jdk.incubator.vector.VectorOperators;
  * gy with each shifted padded x row in vectors over the whole batch (eight taps per pass over a
  * row), then sums the lanes: one owner per channel and a fixed order, whatever the thread count.
  * Other strides take the scalar definition. Sums are fused multiply-adds in tap order after the
- * bias.
+ * bias, except that with VL < k <= 2 VL and dilation 1 the taps from VL on are summed apart and
+ * added last ({@link #correlatePaired}).
  */
 final class CpuDepthwiseConv {
     /** Output vectors per register block of the correlation: 8 independent fma chains fill both FMA ports. */
@@ -108,6 +109,7 @@ final class CpuDepthwiseConv {
                                   float[] out, int outOff, int len) {
         FloatVector vb = FloatVector.broadcast(S, b);
         int t = 0;
+        if (dil == 1 && k > VL && k <= 2 * VL) t = correlatePaired(p, w, wOff, reversed, k, b, out, outOff, len);
         for (; t + BLOCK * VL <= len; t += BLOCK * VL) {
             FloatVector a0 = vb, a1 = vb, a2 = vb, a3 = vb, a4 = vb, a5 = vb, a6 = vb, a7 = vb;
             for (int j = 0; j < k; j++) {
@@ -140,6 +142,79 @@ final class CpuDepthwiseConv {
             }
             a.intoArray(out, outOff + t, S.indexInRange(t, len));
         }
+    }
+
+    /**
+     * The register blocks of {@link #correlate} for VL < k <= 2 VL (the Conformer's 31 taps) and
+     * dilation 1, with each window loaded once for two taps: the window at {@code t + v VL + j} is
+     * tap j of output vector v and tap j + VL of vector v - 1. Nearly every window load straddles
+     * two cache lines, and such loads cost about as much as the fmas (measured: time per row fits
+     * 0.2 ns per fma plus 0.2 ns per line-crossing load), so halving the loads saves about a
+     * sixth. Taps below VL are summed after the bias, taps from VL on in a second set of
+     * accumulators (two short dependency chains), and the two added at the end. Returns the first
+     * output not computed (a multiple of BLOCK vectors).
+     */
+    private static int correlatePaired(float[] p, float[] w, int wOff, boolean reversed, int k, float b,
+                                       float[] out, int outOff, int len) {
+        FloatVector vb = FloatVector.broadcast(S, b);
+        int t = 0;
+        for (; t + BLOCK * VL <= len; t += BLOCK * VL) {
+            FloatVector a0 = vb, a1 = vb, a2 = vb, a3 = vb, a4 = vb, a5 = vb, a6 = vb, a7 = vb;
+            FloatVector h0 = FloatVector.zero(S), h1 = h0, h2 = h0, h3 = h0, h4 = h0, h5 = h0, h6 = h0, h7 = h0;
+            // taps j (into a) and j + VL (into h) while both exist, then tap j alone
+            int both = k - VL;
+            for (int j = 0; j < both; j++) {
+                int o = t + j;
+                FloatVector lo = FloatVector.broadcast(S, w[wOff + (reversed ? k - 1 - j : j)]);
+                FloatVector hi = FloatVector.broadcast(S, w[wOff + (reversed ? both - 1 - j : j + VL)]);
+                FloatVector x = FloatVector.fromArray(S, p, o);
+                a0 = x.fma(lo, a0);
+                x = FloatVector.fromArray(S, p, o + VL);
+                a1 = x.fma(lo, a1);
+                h0 = x.fma(hi, h0);
+                x = FloatVector.fromArray(S, p, o + 2 * VL);
+                a2 = x.fma(lo, a2);
+                h1 = x.fma(hi, h1);
+                x = FloatVector.fromArray(S, p, o + 3 * VL);
+                a3 = x.fma(lo, a3);
+                h2 = x.fma(hi, h2);
+                x = FloatVector.fromArray(S, p, o + 4 * VL);
+                a4 = x.fma(lo, a4);
+                h3 = x.fma(hi, h3);
+                x = FloatVector.fromArray(S, p, o + 5 * VL);
+                a5 = x.fma(lo, a5);
+                h4 = x.fma(hi, h4);
+                x = FloatVector.fromArray(S, p, o + 6 * VL);
+                a6 = x.fma(lo, a6);
+                h5 = x.fma(hi, h5);
+                x = FloatVector.fromArray(S, p, o + 7 * VL);
+                a7 = x.fma(lo, a7);
+                h6 = x.fma(hi, h6);
+                h7 = FloatVector.fromArray(S, p, o + 8 * VL).fma(hi, h7);
+            }
+            for (int j = both; j < VL; j++) {
+                int o = t + j;
+                FloatVector lo = FloatVector.broadcast(S, w[wOff + (reversed ? k - 1 - j : j)]);
+                a0 = FloatVector.fromArray(S, p, o).fma(lo, a0);
+                a1 = FloatVector.fromArray(S, p, o + VL).fma(lo, a1);
+                a2 = FloatVector.fromArray(S, p, o + 2 * VL).fma(lo, a2);
+                a3 = FloatVector.fromArray(S, p, o + 3 * VL).fma(lo, a3);
+                a4 = FloatVector.fromArray(S, p, o + 4 * VL).fma(lo, a4);
+                a5 = FloatVector.fromArray(S, p, o + 5 * VL).fma(lo, a5);
+                a6 = FloatVector.fromArray(S, p, o + 6 * VL).fma(lo, a6);
+                a7 = FloatVector.fromArray(S, p, o + 7 * VL).fma(lo, a7);
+            }
+            int d = outOff + t;
+            a0.add(h0).intoArray(out, d);
+            a1.add(h1).intoArray(out, d + VL);
+            a2.add(h2).intoArray(out, d + 2 * VL);
+            a3.add(h3).intoArray(out, d + 3 * VL);
+            a4.add(h4).intoArray(out, d + 4 * VL);
+            a5.add(h5).intoArray(out, d + 5 * VL);
+            a6.add(h6).intoArray(out, d + 6 * VL);
+            a7.add(h7).intoArray(out, d + 7 * VL);
+        }
+        return t;
     }
 
     /** The length of a padded x row of the weight gradient, whose last pass of TAPS taps may run past tap k-1. */
