@@ -59,6 +59,16 @@ class BenchCommandTest {
     }
 
     @Test
+    void warmUpLastsUntilCallsStopGettingFaster() {
+        long second = 1_000_000_000L;
+        assertFalse(Timing.warmedUp(4, 3 * second, 10), "at least WARMUP calls");
+        assertFalse(Timing.warmedUp(100, second, 10), "at least WARMUP_NANOS");
+        assertFalse(Timing.warmedUp(100, 3 * second, 4), "still getting faster");
+        assertTrue(Timing.warmedUp(100, 3 * second, 5));
+        assertTrue(Timing.warmedUp(100, 15 * second, 0), "but not for ever");
+    }
+
+    @Test
     void medianTakesTheMiddleValue() {
         assertEquals(2.0, Timing.median(new double[] {3, 1, 2}));
         assertEquals(2.5, Timing.median(new double[] {4, 1, 3, 2}));
