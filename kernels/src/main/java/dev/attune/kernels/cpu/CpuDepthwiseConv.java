@@ -217,10 +217,18 @@ final class CpuDepthwiseConv {
         return t;
     }
 
-    /** The length of a padded x row of the weight gradient, whose last pass of TAPS taps may run past tap k-1. */
+    /** Whether gw takes {@link #weightGradientPaired}: VL < k <= 2 VL at dilation 1, as the forward's {@link #correlatePaired}. */
+    private static boolean pairedTaps(int k, int dil) {
+        return dil == 1 && k > VL && k <= 2 * VL;
+    }
+
+    /**
+     * The length of a padded x row of the weight gradient, whose last pass of TAPS taps may run past tap k-1
+     * (the paired passes reach tap 2 VL - 1), plus a vector for the paired passes' last step.
+     */
     private static int weightRowLength(int lout, int k, int dil) {
-        int taps = (k + TAPS - 1) / TAPS * TAPS;
-        return lout + (taps - 1) * dil + VL;
+        int taps = pairedTaps(k, dil) ? 2 * VL : (k + TAPS - 1) / TAPS * TAPS;
+        return lout + (taps - 1) * dil + 2 * VL;
     }
 
     /**
@@ -234,6 +242,10 @@ final class CpuDepthwiseConv {
         for (int b = 0; b < n; b++) padRow(x, (b * c + ch) * l, l, pad, padded, b * rowLength, rowLength);
         int body = S.loopBound(lout);
         VectorMask<Float> tail = S.indexInRange(body, lout);
+        if (pairedTaps(k, dil)) {
+            weightGradientPaired(gy, n, c, ch, k, lout, rowLength, padded, gw, body, tail);
+            return;
+        }
         float[] sums = new float[TAPS];
         for (int j = 0; j < k; j += TAPS) {
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
@@ -262,6 +274,93 @@ final class CpuDepthwiseConv {
             sums[6] = a6.reduceLanes(VectorOperators.ADD);
             sums[7] = a7.reduceLanes(VectorOperators.ADD);
             System.arraycopy(sums, 0, gw, ch * k + j, Math.min(TAPS, k - j));
+        }
+    }
+
+    /**
+     * gw[ch, j] for VL < k <= 2 VL at dilation 1: each pass takes taps j..j+7 (sums a) and
+     * j+VL..j+VL+7 (sums h) and loads each window once for both, since the window of tap j + VL at
+     * time t - VL is the window of tap j at time t: {@code h += W(t) gy(t - VL)}. The steps are
+     * peeled so that no product with a missing gy vector is formed: t = 0 feeds a only, one step
+     * past the end feeds h only. Each lane sums the same products in the same order as
+     * {@link #weightGradient}'s loop, so the results are the same bit for bit.
+     */
+    private static void weightGradientPaired(float[] gy, int n, int c, int ch, int k, int lout, int rowLength,
+                                             float[] padded, float[] gw, int body, VectorMask<Float> tail) {
+        float[] sums = new float[2 * TAPS];
+        for (int j = 0; j < VL; j += TAPS) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            FloatVector h0 = a0, h1 = a0, h2 = a0, h3 = a0, h4 = a0, h5 = a0, h6 = a0, h7 = a0;
+            for (int b = 0; b < n; b++) {
+                int g = (b * c + ch) * lout, pb = b * rowLength + j;
+                FloatVector prev = body > 0 ? FloatVector.fromArray(S, gy, g) : FloatVector.fromArray(S, gy, g, tail);
+                a0 = FloatVector.fromArray(S, padded, pb).fma(prev, a0);
+                a1 = FloatVector.fromArray(S, padded, pb + 1).fma(prev, a1);
+                a2 = FloatVector.fromArray(S, padded, pb + 2).fma(prev, a2);
+                a3 = FloatVector.fromArray(S, padded, pb + 3).fma(prev, a3);
+                a4 = FloatVector.fromArray(S, padded, pb + 4).fma(prev, a4);
+                a5 = FloatVector.fromArray(S, padded, pb + 5).fma(prev, a5);
+                a6 = FloatVector.fromArray(S, padded, pb + 6).fma(prev, a6);
+                a7 = FloatVector.fromArray(S, padded, pb + 7).fma(prev, a7);
+                for (int t = VL; t <= body; t += VL) {
+                    // The last step (t = body) is the masked tail, empty when VL divides lout.
+                    FloatVector cur = t < body ? FloatVector.fromArray(S, gy, g + t) : FloatVector.fromArray(S, gy, g + t, tail);
+                    int o = pb + t;
+                    FloatVector w = FloatVector.fromArray(S, padded, o);
+                    a0 = w.fma(cur, a0);
+                    h0 = w.fma(prev, h0);
+                    w = FloatVector.fromArray(S, padded, o + 1);
+                    a1 = w.fma(cur, a1);
+                    h1 = w.fma(prev, h1);
+                    w = FloatVector.fromArray(S, padded, o + 2);
+                    a2 = w.fma(cur, a2);
+                    h2 = w.fma(prev, h2);
+                    w = FloatVector.fromArray(S, padded, o + 3);
+                    a3 = w.fma(cur, a3);
+                    h3 = w.fma(prev, h3);
+                    w = FloatVector.fromArray(S, padded, o + 4);
+                    a4 = w.fma(cur, a4);
+                    h4 = w.fma(prev, h4);
+                    w = FloatVector.fromArray(S, padded, o + 5);
+                    a5 = w.fma(cur, a5);
+                    h5 = w.fma(prev, h5);
+                    w = FloatVector.fromArray(S, padded, o + 6);
+                    a6 = w.fma(cur, a6);
+                    h6 = w.fma(prev, h6);
+                    w = FloatVector.fromArray(S, padded, o + 7);
+                    a7 = w.fma(cur, a7);
+                    h7 = w.fma(prev, h7);
+                    prev = cur;
+                }
+                int o = pb + body + VL;   // one step past the last (t = body, or t = 0 when body = 0)
+                h0 = FloatVector.fromArray(S, padded, o).fma(prev, h0);
+                h1 = FloatVector.fromArray(S, padded, o + 1).fma(prev, h1);
+                h2 = FloatVector.fromArray(S, padded, o + 2).fma(prev, h2);
+                h3 = FloatVector.fromArray(S, padded, o + 3).fma(prev, h3);
+                h4 = FloatVector.fromArray(S, padded, o + 4).fma(prev, h4);
+                h5 = FloatVector.fromArray(S, padded, o + 5).fma(prev, h5);
+                h6 = FloatVector.fromArray(S, padded, o + 6).fma(prev, h6);
+                h7 = FloatVector.fromArray(S, padded, o + 7).fma(prev, h7);
+            }
+            sums[0] = a0.reduceLanes(VectorOperators.ADD);
+            sums[1] = a1.reduceLanes(VectorOperators.ADD);
+            sums[2] = a2.reduceLanes(VectorOperators.ADD);
+            sums[3] = a3.reduceLanes(VectorOperators.ADD);
+            sums[4] = a4.reduceLanes(VectorOperators.ADD);
+            sums[5] = a5.reduceLanes(VectorOperators.ADD);
+            sums[6] = a6.reduceLanes(VectorOperators.ADD);
+            sums[7] = a7.reduceLanes(VectorOperators.ADD);
+            sums[8] = h0.reduceLanes(VectorOperators.ADD);
+            sums[9] = h1.reduceLanes(VectorOperators.ADD);
+            sums[10] = h2.reduceLanes(VectorOperators.ADD);
+            sums[11] = h3.reduceLanes(VectorOperators.ADD);
+            sums[12] = h4.reduceLanes(VectorOperators.ADD);
+            sums[13] = h5.reduceLanes(VectorOperators.ADD);
+            sums[14] = h6.reduceLanes(VectorOperators.ADD);
+            sums[15] = h7.reduceLanes(VectorOperators.ADD);
+            System.arraycopy(sums, 0, gw, ch * k + j, TAPS);
+            int high = Math.min(TAPS, k - j - VL);
+            if (high > 0) System.arraycopy(sums, TAPS, gw, ch * k + j + VL, high);
         }
     }
 
