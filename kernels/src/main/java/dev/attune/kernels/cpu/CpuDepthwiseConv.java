@@ -24,7 +24,7 @@ import jdk.incubator.vector.VectorOperators;
  * once per tap and ran at 4-13 % of copy bandwidth). gx is the same correlation over gy padded by
  * {@code (k-1) dil - pad}, with the taps reversed. gw accumulates, per channel, the products of
  * gy with each shifted padded x row in vectors over the whole batch (eight taps per pass over a
- * row), then sums the lanes: one owner per channel and a fixed order, whatever the thread count.
+ * row; sixteen with 17-32 taps, {@link #weightGradientPaired}), then sums the lanes: one owner per channel and a fixed order, whatever the thread count.
  * Other strides take the scalar definition. Sums are fused multiply-adds in tap order after the
  * bias, except that with VL < k <= 2 VL and dilation 1 the taps from VL on are summed apart and
  * added last ({@link #correlatePaired}).
