@@ -459,7 +459,9 @@ public final class LasTrainer {
      * Decodes every utterance, in input order: greedy in batches of similar length when
      * {@code beam} is 1 (padding is masked, so batching does not change the result beyond
      * rounding), else beam search of that width with length-normalisation exponent {@code alpha}
-     * ({@link Decoder#beamSearch}), one utterance at a time.
+     * ({@link Decoder#beamSearch}), one utterance at a time. Each batch or utterance runs in its own
+     * {@link MemoryScope}, so the storages decoding allocates are released as it goes (validation
+     * in training, {@code eval las} and {@code decode las} all decode here).
      */
     public static List<Decoder.Hypothesis> decode(Las model, List<float[][]> features, int batchSize, int maxLength, int beam, double alpha) {
         return decode(model, null, 0, features, batchSize, maxLength, beam, alpha);
@@ -474,15 +476,22 @@ public final class LasTrainer {
                                                   int beam, double alpha) {
         if (beam < 1) throw new IllegalArgumentException("LasTrainer.decode: beam width must be >= 1, got " + beam);
         Decoder.Hypothesis[] out = new Decoder.Hypothesis[features.size()];
+        // One memory scope per batch (greedy) or utterance (beam search): its frames, listener states and
+        // speller steps are released at its end, so decoding a corpus holds one batch's memory at a time.
+        // Hypotheses are plain arrays and outlive it; the model's weights were allocated before it.
         if (beam == 1 && ctcWeight == 0) {
             for (int[] members : lengthBatches(features, batchSize)) {
-                Padded x = pad(features, members);
-                List<Decoder.Hypothesis> hyps = Decoder.greedy(model, x.frames(), x.lengths(), maxLength);
-                for (int i = 0; i < members.length; i++) out[members[i]] = hyps.get(i);
+                try (MemoryScope _ = MemoryScope.open()) {
+                    Padded x = pad(features, members);
+                    List<Decoder.Hypothesis> hyps = Decoder.greedy(model, x.frames(), x.lengths(), maxLength);
+                    for (int i = 0; i < members.length; i++) out[members[i]] = hyps.get(i);
+                }
             }
         } else {
             for (int i = 0; i < out.length; i++) {
-                out[i] = Decoder.beamSearch(model, ctcHead, ctcWeight, pad(features, new int[] {i}).frames(), beam, maxLength, alpha);
+                try (MemoryScope _ = MemoryScope.open()) {
+                    out[i] = Decoder.beamSearch(model, ctcHead, ctcWeight, pad(features, new int[] {i}).frames(), beam, maxLength, alpha);
+                }
             }
         }
         return List.of(out);

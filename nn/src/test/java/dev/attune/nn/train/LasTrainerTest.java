@@ -16,6 +16,7 @@ import dev.attune.nn.metrics.ErrorRates;
 import dev.attune.tensor.F;
 import dev.attune.tensor.Generator;
 import dev.attune.tensor.GradMode;
+import dev.attune.tensor.MemoryScope;
 import dev.attune.tensor.Tensor;
 import dev.attune.tensor.io.Safetensors;
 import java.io.IOException;
@@ -233,6 +234,49 @@ class LasTrainerTest {
         int moved = 0;
         for (int i = 0; i < saved.length; i++) if (saved[i] != initial[i]) moved++;
         assertTrue(moved > saved.length / 2, "the saved head is the trained (averaged) one: " + moved + " of " + saved.length + " moved");
+    }
+
+    @Test
+    void decodingReleasesItsStoragesPerBatchAndDecodesAsWithoutScopes() {
+        LasTrainer.Data data = four();
+        Las model = new Las(TINY, new Generator(8));
+        Linear head = LasCheckpoint.ctcHead(TINY, new Generator(9));
+        int maxLength = 12;
+        List<Decoder.Hypothesis> greedy, beam, joint;
+        try (MemoryScope outer = MemoryScope.open()) {
+            greedy = LasTrainer.decode(model, data.features(), 3, maxLength, 1, 0);
+            beam = LasTrainer.decode(model, null, 0, data.features(), 3, maxLength, 3, 1.0);
+            joint = LasTrainer.decode(model, head, 0.5, data.features(), 3, maxLength, 2, 1.0);
+            outer.close();
+            assertEquals(0, outer.released(), "every storage decoding allocated was released by its own batch or utterance scope");
+        }
+        // the same decoding without any scope: the released storages were not needed, the results are identical
+        List<Decoder.Hypothesis> plainGreedy = java.util.Arrays.asList(new Decoder.Hypothesis[4]);
+        int released;
+        try (MemoryScope control = MemoryScope.open()) {
+            for (int[] members : LasTrainer.lengthBatches(data.features(), 3)) {
+                LasTrainer.Padded x = LasTrainer.pad(data.features(), members);
+                List<Decoder.Hypothesis> h = Decoder.greedy(model, x.frames(), x.lengths(), maxLength);
+                for (int i = 0; i < members.length; i++) plainGreedy.set(members[i], h.get(i));
+            }
+            control.close();
+            released = control.released();
+        }
+        assertTrue(released > 20, "decoding allocates storages (" + released + "), so a released count of 0 above is no accident");
+        for (int i = 0; i < 4; i++) {
+            Tensor x = LasTrainer.pad(data.features(), new int[] {i}).frames();
+            assertSameHypothesis(plainGreedy.get(i), greedy.get(i));
+            assertSameHypothesis(Decoder.beamSearch(model, x, 3, maxLength, 1.0), beam.get(i));
+            assertSameHypothesis(Decoder.beamSearch(model, head, 0.5, x, 2, maxLength, 1.0), joint.get(i));
+        }
+    }
+
+    private static void assertSameHypothesis(Decoder.Hypothesis expected, Decoder.Hypothesis actual) {
+        assertArrayEquals(expected.tokens(), actual.tokens());
+        assertEquals(expected.logProb(), actual.logProb());
+        assertEquals(expected.ended(), actual.ended());
+        assertEquals(expected.alignment().length, actual.alignment().length);
+        for (int r = 0; r < expected.alignment().length; r++) assertArrayEquals(expected.alignment()[r], actual.alignment()[r]);
     }
 
     @Test
