@@ -7,6 +7,7 @@ import dev.attune.nn.las.Decoder;
 import dev.attune.nn.las.Las;
 import dev.attune.nn.train.LasCheckpoint;
 import dev.attune.nn.train.LasTrainer;
+import dev.attune.nn.train.SpeakerCheckpoint;
 import dev.attune.nn.train.TranscribedData;
 import dev.attune.nn.train.WordSplicer;
 import java.nio.file.Path;
@@ -95,6 +96,12 @@ final class LasCommands {
                         + "(13 AN4 cepstra become 39 values; default: ${DEFAULT-VALUE}).", defaultValue = "0")
         private int deltas;
 
+        @Option(names = "--cmvn", paramLabel = "KIND",
+                description = "Feature normalisation: utterance (each utterance's own mean and variance per feature) or global (one mean and "
+                        + "variance per feature, fitted on the training utterances and kept in the checkpoint; default: ${DEFAULT-VALUE}).",
+                defaultValue = "utterance")
+        private String cmvn;
+
         @Option(names = "--splice-words", paramLabel = "N",
                 description = "Add N synthetic training utterances made of word pieces cut at the pauses of the training files (yesno, fsdd; default: none).")
         private int spliceWords;
@@ -115,9 +122,15 @@ final class LasCommands {
             TranscribedData.Format fmt = TranscribedData.format(format, data);
             Split<Utterance> split = TranscribedData.load(fmt, data);
             if (deltas < 0 || deltas > 2) throw new IllegalArgumentException("--deltas must be 0, 1 or 2, got " + deltas);
-            var features = TranscribedData.features(fmt).withDeltas(deltas);
+            var features = TranscribedData.features(fmt).withDeltas(deltas).withNormalisation(switch (cmvn) {
+                case "utterance" -> SpeakerCheckpoint.Features.UTTERANCE_CMVN;
+                case "global" -> SpeakerCheckpoint.Features.GLOBAL_CMVN;
+                default -> throw new IllegalArgumentException("--cmvn must be utterance or global, got '" + cmvn + "'");
+            });
             long t0 = System.nanoTime();
-            var train = new LasTrainer.Data(features.extract(split.train(), cores()), transcripts(split.train()));
+            List<float[][]> rawTrain = features.raw(split.train(), cores());
+            features = features.fittedTo(rawTrain);   // global: the statistics of the training utterances only
+            var train = new LasTrainer.Data(features.normaliseAll(rawTrain), transcripts(split.train()));
             var valid = new LasTrainer.Data(features.extract(split.validation(), cores()), transcripts(split.validation()));
             if (!(ctcWeight >= 0 && ctcWeight < 1)) throw new IllegalArgumentException("--ctc-weight must be in [0, 1), got " + ctcWeight);
             if (guidedAttention != null && (guidedAttention.length > 3 || !(guidedAttention[0] >= 0)

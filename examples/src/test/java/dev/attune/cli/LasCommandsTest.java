@@ -2,6 +2,9 @@ package dev.attune.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.attune.nn.train.LasCheckpoint;
+import dev.attune.nn.train.SpeakerCheckpoint;
+import dev.attune.nn.train.TranscribedData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,6 +108,34 @@ class LasCommandsTest {
                 "--spec-augment", "--out", tmp.resolve("plain").toString());
         assertEquals(0, plain.exitCode(), plain.err());
         assertTrue(plain.err().contains("40 features per frame, 8x time reduction"), plain.err());
+    }
+
+    @Test
+    void globalCmvnIsFittedOnTheTrainingUtterancesAndKept() throws IOException {
+        Path run = tmp.resolve("global");
+        CliRun.Result t = CliRun.run("train", "las", "--data", subset.toString(), "--model", "las-tiny", "--steps", "1", "--batch", "2",
+                "--cmvn", "global", "--out", run.toString());
+        assertEquals(0, t.exitCode(), t.err());
+        var ck = LasCheckpoint.load(run.resolve("last.safetensors"));
+        assertEquals(SpeakerCheckpoint.Features.GLOBAL_CMVN, ck.features().normalisation());
+        // the mean of every raw log-mel frame of the two training files (repetitions 11 and 12), bin by bin
+        var format = TranscribedData.Format.FSDD;
+        List<float[][]> raw = TranscribedData.features(format).raw(TranscribedData.load(format, subset).train(), 1);
+        double[] mean = new double[40];
+        int frames = 0;
+        for (float[][] x : raw) {
+            for (float[] row : x) {
+                frames++;
+                for (int j = 0; j < 40; j++) mean[j] += row[j];
+            }
+        }
+        for (int j = 0; j < 40; j++) assertEquals(mean[j] / frames, ck.features().cmvnMean()[j], 1e-3, "bin " + j);
+        CliRun.Result e = CliRun.run("eval", "las", "--checkpoint", run.resolve("last.safetensors").toString(), "--data", subset.toString(), "--split", "all");
+        assertEquals(0, e.exitCode(), e.err());
+        assertTrue(e.out().matches("CER: \\d+\\.\\d\\d% WER: \\d+\\.\\d\\d% \\(3 utterances\\)\\s*"), e.out());
+        CliRun.Result bad = CliRun.run("train", "las", "--data", subset.toString(), "--cmvn", "median");
+        assertEquals(1, bad.exitCode());
+        assertTrue(bad.err().contains("--cmvn must be utterance or global, got 'median'"), bad.err());
     }
 
     @Test

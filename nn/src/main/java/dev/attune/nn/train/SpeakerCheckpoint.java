@@ -106,6 +106,14 @@ public record SpeakerCheckpoint(Hw4Classifier model, List<String> labels, Featur
             return new Features(source, fbank, normalisation, null, null, order);
         }
 
+        /**
+         * These settings with another normalisation ({@code global-cmvn}, {@code utterance-cmvn} or
+         * {@code none}); statistics are dropped (fit them with {@link #fittedTo} for {@code global-cmvn}).
+         */
+        public Features withNormalisation(String kind) {
+            return new Features(source, fbank, kind, null, null, deltas);
+        }
+
         /** 40-bin Kaldi fbank with per-utterance CMVN: the settings for speech recognition from WAV files. */
         public static Features fbankCmvn(FbankOptions options) {
             return new Features("fbank", options, UTTERANCE_CMVN);
