@@ -106,6 +106,11 @@ final class LasCommands {
                 description = "Add N synthetic training utterances made of word pieces cut at the pauses of the training files (yesno, fsdd; default: none).")
         private int spliceWords;
 
+        @Option(names = "--splice-fragments", paramLabel = "P",
+                description = "Probability that a synthetic utterance of --splice-words begins with the cut-off end of a random word, "
+                        + "not in its transcript, in [0, 1] (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+        private double spliceFragments;
+
         @Option(names = "--splice-length", paramLabel = "MIN,MAX", split = ",",
                 description = "Words per synthetic utterance of --splice-words, drawn uniformly (default: as many as the training transcripts have).")
         private int[] spliceLength;
@@ -141,6 +146,9 @@ final class LasCommands {
             }
             if (!(ema >= 0 && ema < 1)) throw new IllegalArgumentException("--ema must be in [0, 1), got " + ema);
             if (spliceWords < 0) throw new IllegalArgumentException("--splice-words must be >= 0, got " + spliceWords);
+            if (!(spliceFragments >= 0 && spliceFragments <= 1)) {
+                throw new IllegalArgumentException("--splice-fragments must be in [0, 1], got " + spliceFragments);
+            }
             if (spliceWords > 0) {
                 if (fmt == TranscribedData.Format.AN4) {
                     throw new IllegalArgumentException("--splice-words needs log-mel features (yesno, fsdd), got an4");
@@ -150,9 +158,10 @@ final class LasCommands {
                 }
                 WordSplicer splicer = new WordSplicer(train);
                 int lo = spliceLength == null ? splicer.minWords() : spliceLength[0], hi = spliceLength == null ? splicer.maxWords() : spliceLength[1];
-                train = splicer.augmented(spliceWords, lo, hi, seed);
-                err().printf(Locale.ROOT, "word splicing: %d word pieces from the training files (%d skipped), %d synthetic utterances of %d to %d words%n",
-                        splicer.pieces(), splicer.skipped(), spliceWords, lo, hi);
+                train = splicer.augmented(spliceWords, lo, hi, spliceFragments, seed);
+                err().printf(Locale.ROOT, "word splicing: %d word pieces from the training files (%d skipped), %d synthetic utterances of %d to %d words%s%n",
+                        splicer.pieces(), splicer.skipped(), spliceWords, lo, hi,
+                        spliceFragments > 0 ? String.format(Locale.ROOT, ", %.0f%% beginning with a word-end fragment", 100 * spliceFragments) : "");
             }
             Las.Config config = Las.Config.byName(model, train.features().get(0)[0].length);
             if (attention != null) {

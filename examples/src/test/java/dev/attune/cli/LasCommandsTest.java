@@ -69,9 +69,9 @@ class LasCommandsTest {
     void trainingAids() throws IOException {
         Path run = tmp.resolve("aids");
         CliRun.Result t = CliRun.run("train", "las", "--data", subset.toString(), "--model", "las-tiny", "--steps", "2", "--batch", "2",
-                "--splice-words", "3", "--ctc-weight", "0.3", "--guided-attention", "1,0.4,10", "--spec-augment", "--dropout", "0.2", "--ema", "0.99", "--out", run.toString());
+                "--splice-words", "3", "--splice-fragments", "1", "--ctc-weight", "0.3", "--guided-attention", "1,0.4,10", "--spec-augment", "--dropout", "0.2", "--ema", "0.99", "--out", run.toString());
         assertEquals(0, t.exitCode(), t.err());
-        assertTrue(t.err().contains("word splicing: 2 word pieces from the training files (0 skipped), 3 synthetic utterances of 1 to 1 words"), t.err());
+        assertTrue(t.err().contains("word splicing: 2 word pieces from the training files (0 skipped), 3 synthetic utterances of 1 to 1 words, 100% beginning with a word-end fragment"), t.err());
         assertTrue(t.err().contains("(fsdd): 5 training and 1 validation utterances"), t.err());
         assertTrue(Files.isRegularFile(run.resolve("best.safetensors")));
         var ck = dev.attune.nn.train.LasCheckpoint.load(run.resolve("best.safetensors"));
@@ -165,6 +165,9 @@ class LasCommandsTest {
         r = CliRun.run("train", "las", "--data", subset.toString(), "--splice-words", "-1");
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("--splice-words must be >= 0, got -1"), r.err());
+        r = CliRun.run("train", "las", "--data", subset.toString(), "--splice-words", "2", "--splice-fragments", "-0.5");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--splice-fragments must be in [0, 1], got -0.5"), r.err());
         r = CliRun.run("train", "las", "--data", subset.toString(), "--splice-words", "2", "--splice-length", "1");
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("--splice-length takes MIN,MAX, got 1 values"), r.err());

@@ -29,6 +29,13 @@ import java.util.SplittableRandom;
  * <p>A synthetic utterance is a random lead-in, {@code k} random word pieces (k uniform in
  * [minWords, maxWords]) and a random tail, all drawn with replacement over the whole training set;
  * its transcript is the pieces' words joined by spaces. Only training utterances are ever cut.
+ *
+ * <p>Optionally ({@code fragmentProbability} &gt; 0) a synthetic utterance begins with a word's
+ * cut-off end: the last f frames of a random word piece, f uniform in
+ * [{@value #FRAGMENT_MIN}, {@value #FRAGMENT_MAX}] (its pause margin and the end of the word), before
+ * the lead-in; the transcript does not change. The yes/no files were cut from longer recordings,
+ * and one test file ({@code 1_1_1_1_0_1_0_0}) begins inside the tail of a word that belongs to no
+ * transcript; no training file does, so without this a model reads that tail as an extra word.
  */
 public final class WordSplicer {
     /** Half-width R of the loudness smoothing window, in frames. */
@@ -39,6 +46,10 @@ public final class WordSplicer {
     public static final int MIN_WORD = 10;
     /** Frames of pause kept on each side of a word, at most. */
     public static final int MARGIN = 8;
+    /** Fewest frames of a word-end fragment: the pause margin and 5 frames of the word. */
+    public static final int FRAGMENT_MIN = MARGIN + 5;
+    /** Most frames of a word-end fragment: the pause margin and 20 frames (0.2 s) of the word. */
+    public static final int FRAGMENT_MAX = MARGIN + 20;
     /** Loudness thresholds tried in order (the features have mean 0 and variance 1 per bin). */
     static final double[] THRESHOLDS = {0, 0.25, -0.25, 0.5, -0.5, 0.75, 1.0};
 
@@ -142,16 +153,35 @@ public final class WordSplicer {
      * class doc), reproducible for a seed.
      */
     public LasTrainer.Data synthesize(int count, int minWords, int maxWords, long seed) {
+        return synthesize(count, minWords, maxWords, 0, seed);
+    }
+
+    /**
+     * {@code count} synthetic utterances of {@code minWords..maxWords} random words each, each
+     * beginning with a word-end fragment with probability {@code fragmentProbability} (see the
+     * class doc), reproducible for a seed; probability 0 gives exactly {@link #synthesize(int, int, int, long)}.
+     */
+    public LasTrainer.Data synthesize(int count, int minWords, int maxWords, double fragmentProbability, long seed) {
         if (count < 0 || minWords < 1 || maxWords < minWords) {
             throw new IllegalArgumentException("WordSplicer.synthesize: need count >= 0 and 1 <= minWords <= maxWords, got count "
                     + count + ", words " + minWords + ".." + maxWords);
+        }
+        if (!(fragmentProbability >= 0 && fragmentProbability <= 1)) {
+            throw new IllegalArgumentException("WordSplicer.synthesize: the fragment probability must be in [0, 1], got " + fragmentProbability);
         }
         SplittableRandom rng = new SplittableRandom(seed);
         List<float[][]> feats = new ArrayList<>(count);
         List<String> texts = new ArrayList<>(count);
         for (int s = 0; s < count; s++) {
             int k = minWords + rng.nextInt(maxWords - minWords + 1);
-            List<float[]> frames = new ArrayList<>(Arrays.asList(leads.get(rng.nextInt(leads.size()))));
+            List<float[]> frames = new ArrayList<>();
+            // drawn only when asked for, so that probability 0 draws the same utterances as before
+            if (fragmentProbability > 0 && rng.nextDouble() < fragmentProbability) {
+                float[][] p = words.get(rng.nextInt(words.size())).frames();
+                int f = Math.min(p.length, FRAGMENT_MIN + rng.nextInt(FRAGMENT_MAX - FRAGMENT_MIN + 1));
+                frames.addAll(Arrays.asList(p).subList(p.length - f, p.length));
+            }
+            frames.addAll(Arrays.asList(leads.get(rng.nextInt(leads.size()))));
             StringBuilder text = new StringBuilder();
             for (int w = 0; w < k; w++) {
                 Piece p = words.get(rng.nextInt(words.size()));
@@ -167,7 +197,12 @@ public final class WordSplicer {
 
     /** The training set followed by {@code count} synthetic utterances of {@code minWords..maxWords} words ({@link #synthesize}). */
     public LasTrainer.Data augmented(int count, int minWords, int maxWords, long seed) {
-        LasTrainer.Data extra = synthesize(count, minWords, maxWords, seed);
+        return augmented(count, minWords, maxWords, 0, seed);
+    }
+
+    /** The training set followed by {@code count} synthetic utterances with word-end fragments ({@link #synthesize(int, int, int, double, long)}). */
+    public LasTrainer.Data augmented(int count, int minWords, int maxWords, double fragmentProbability, long seed) {
+        LasTrainer.Data extra = synthesize(count, minWords, maxWords, fragmentProbability, seed);
         List<float[][]> feats = new ArrayList<>(train.features());
         feats.addAll(extra.features());
         List<String> texts = new ArrayList<>(train.transcripts());

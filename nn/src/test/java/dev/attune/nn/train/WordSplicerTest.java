@@ -81,6 +81,56 @@ class WordSplicerTest {
     }
 
     @Test
+    void fragmentsPrependTheEndOfAWordPieceOutsideTheTranscript() {
+        List<float[][]> feats = new ArrayList<>();
+        feats.add(utterance(80, new int[][] {{10, 30}, {50, 70}}, new float[] {1, 2}));
+        feats.add(utterance(80, new int[][] {{12, 28}, {48, 66}}, new float[] {2, 2}));
+        WordSplicer s = new WordSplicer(new LasTrainer.Data(feats, List.of("yes no", "no no")));
+        LasTrainer.Data plain = s.synthesize(40, 1, 3, 11), none = s.synthesize(40, 1, 3, 0, 11);
+        assertEquals(plain.transcripts(), none.transcripts(), "probability 0 draws what the plain synthesis draws");
+        for (int i = 0; i < 40; i++) assertArrayEquals(plain.features().get(i), none.features().get(i));
+
+        LasTrainer.Data all = s.synthesize(40, 1, 3, 1, 11);
+        for (int i = 0; i < all.size(); i++) {
+            float[][] x = all.features().get(i);
+            // the fragment is a piece's last f frames: its word's end, then the piece's quiet margin (MARGIN frames, one
+            // more after a word of level 2: its smoothed loudness stays above 0 a frame past its end); when f exceeds
+            // the word and the margin (16 to 20 + 8 frames here), a few quiet frames before the word come first
+            int first = 0;
+            while (x[first][0] < 0) first++;
+            int end = first;
+            while (x[end][0] > 0) end++;
+            assertTrue(first <= 4 && end >= WordSplicer.FRAGMENT_MIN - WordSplicer.MARGIN - 1 && end <= WordSplicer.FRAGMENT_MAX - WordSplicer.MARGIN,
+                    "utterance " + i + " begins with loud frames [" + first + ", " + end + ")");
+            // the words after the fragment spell the transcript, which leaves the fragment out
+            assertEquals(all.transcripts().get(i), spelled(x, end));
+        }
+        LasTrainer.Data half = s.synthesize(200, 1, 3, 0.5, 11);
+        int starting = 0;
+        for (int i = 0; i < half.size(); i++) {
+            String words = spelled(half.features().get(i), 0);
+            if (!words.equals(half.transcripts().get(i))) {
+                starting++;
+                assertTrue(words.endsWith(" " + half.transcripts().get(i)), words + " vs " + half.transcripts().get(i));
+            }
+        }
+        assertTrue(starting > 70 && starting < 130, starting + " of 200 begin with a fragment");
+        var e = assertThrows(IllegalArgumentException.class, () -> s.synthesize(1, 1, 2, 1.5, 0));
+        assertTrue(e.getMessage().contains("fragment probability must be in [0, 1], got 1.5"), e.getMessage());
+    }
+
+    /** The words that the loud frames of x from frame {@code from} on spell: value 1 is "yes", 2 is "no". */
+    private static String spelled(float[][] x, int from) {
+        StringBuilder out = new StringBuilder();
+        float previous = -1;
+        for (int t = from; t < x.length; t++) {
+            if (x[t][0] > 0 && x[t][0] != previous) out.append(out.isEmpty() ? "" : " ").append(x[t][0] == 1 ? "yes" : "no");
+            previous = x[t][0];
+        }
+        return out.toString();
+    }
+
+    @Test
     void refusesATrainingSetWithNoCuttableUtterance() {
         float[][] flat = new float[40][3];
         var e = assertThrows(IllegalArgumentException.class, () -> new WordSplicer(new LasTrainer.Data(List.<float[][]>of(flat), List.of("yes no"))));
