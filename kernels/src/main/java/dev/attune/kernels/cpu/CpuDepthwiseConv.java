@@ -52,7 +52,9 @@ final class CpuDepthwiseConv {
             for (int p = lo; p < hi; p++) {
                 int ch = p % c;
                 padRow(x, p * l, l, pad, padded, 0, padded.length);
-                correlate(padded, w, ch * k, false, k, dil, bias == null ? 0f : bias[ch], y, p * lout, lout);
+                float b = bias == null ? 0f : bias[ch];
+                int from = pairedTaps(k, dil) ? correlatePaired(padded, w, ch * k, false, k, b, y, p * lout, lout) : 0;
+                correlate(padded, w, ch * k, false, k, dil, b, y, p * lout, from, lout);
             }
         });
     }
@@ -72,7 +74,8 @@ final class CpuDepthwiseConv {
                     float[] padded = new float[paddedLength(l, k, dil)];
                     for (int p = lo; p < hi; p++) {
                         padRow(gy, p * lout, lout, lead, padded, 0, padded.length);
-                        correlate(padded, w, (p % c) * k, true, k, dil, 0f, gx, p * l, l);
+                        int from = pairedTaps(k, dil) ? correlatePaired(padded, w, (p % c) * k, true, k, 0f, gx, p * l, l) : 0;
+                        correlate(padded, w, (p % c) * k, true, k, dil, 0f, gx, p * l, from, l);
                     }
                 });
             }
@@ -102,14 +105,14 @@ final class CpuDepthwiseConv {
     }
 
     /**
-     * {@code out[outOff + t] = b + sum_j w_j p[t + j dil]} for t in [0, len), with w_j = {@code w[wOff + j]},
-     * or {@code w[wOff + k-1-j]} when reversed.
+     * {@code out[outOff + t] = b + sum_j w_j p[t + j dil]} for t in [from, len), with w_j = {@code w[wOff + j]},
+     * or {@code w[wOff + k-1-j]} when reversed; from is 0 or where {@link #correlatePaired} stopped. (The
+     * callers choose the paired blocks: called from here, they slowed the 15-tap blocks by a fifth.)
      */
     private static void correlate(float[] p, float[] w, int wOff, boolean reversed, int k, int dil, float b,
-                                  float[] out, int outOff, int len) {
+                                  float[] out, int outOff, int from, int len) {
         FloatVector vb = FloatVector.broadcast(S, b);
-        int t = 0;
-        if (dil == 1 && k > VL && k <= 2 * VL) t = correlatePaired(p, w, wOff, reversed, k, b, out, outOff, len);
+        int t = from;
         for (; t + BLOCK * VL <= len; t += BLOCK * VL) {
             FloatVector a0 = vb, a1 = vb, a2 = vb, a3 = vb, a4 = vb, a5 = vb, a6 = vb, a7 = vb;
             for (int j = 0; j < k; j++) {
