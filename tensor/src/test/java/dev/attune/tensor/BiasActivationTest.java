@@ -29,11 +29,18 @@ class BiasActivationTest {
             assertTrue(Math.abs(e[i] - a[i]) <= 1e-6 * Math.abs(e[i]) + 1e-6, what + ": element " + i + " " + e[i] + " vs " + a[i]);
     }
 
-    /** Forward and gx as the composition to float rounding; the bias gradient (a column sum in another order) to float rounding. */
+    /**
+     * Forward and gx as the composition to float rounding; the bias gradient (a column sum in another order) to float
+     * rounding. 150 rows: more than two row blocks of the bias-gradient sum. Widths: 37 (vectors cross rows, and a
+     * tail), 5 (one vector spans several rows, whose bias-gradient lanes wrap more than once), 64 (whole vectors).
+     */
     @Test
     void matchesTheUnfusedOpsForwardAndBackward() {
-        // 150 rows: more than two row blocks of the bias-gradient sum; 37 columns: a vector tail
-        Tensor x0 = Check.randn(1, 3, 50, 37).mul(3f), b0 = Check.randn(2, 37), gy = Check.randn(3, 3, 50, 37);
+        for (int cols : new int[] {37, 5, 64}) matchesTheUnfusedOps(cols);
+    }
+
+    private static void matchesTheUnfusedOps(int cols) {
+        Tensor x0 = Check.randn(1, 3, 50, cols).mul(3f), b0 = Check.randn(2, cols), gy = Check.randn(3, 3, 50, cols);
         for (UnaryOp act : ACTS) {
             Tensor x1 = x0.detach().requiresGrad(true), b1 = b0.detach().requiresGrad(true);
             Tensor y1 = F.biasActivation(x1, b1, act);
@@ -41,8 +48,8 @@ class BiasActivationTest {
             Tensor x2 = x0.detach().requiresGrad(true), b2 = b0.detach().requiresGrad(true);
             Tensor y2 = unfused(x2, b2, act);
             y2.backward(gy);
-            assertFloatClose(act + " y", y2, y1);
-            assertFloatClose(act + " gx", x2.grad(), x1.grad());
+            assertFloatClose(act + " y, width " + cols, y2, y1);
+            assertFloatClose(act + " gx, width " + cols, x2.grad(), x1.grad());
             Check.close(b2.grad().toFloatArray(), b1.grad(), 1e-5);
         }
     }

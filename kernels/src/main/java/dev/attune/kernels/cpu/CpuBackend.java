@@ -242,16 +242,16 @@ public final class CpuBackend implements Backend {
         return lo + S.loopBound(hi - lo);
     }
 
-    /** The cheap maps; RELU as a compare and blend (equal to Math.max(v, 0), -0 and NaN included). */
+    /** The cheap maps. */
     private static int cheapLoop(UnaryOp op, float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
-        FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b), zero = FloatVector.zero(S);
+        FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
         int k = lo;
         for (int bound = end(lo, hi); k < bound; k += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, xo + k);
             FloatVector r = switch (op) {
                 case NEG -> v.neg();
                 case ABS -> v.abs();
-                case RELU -> v.blend(zero, v.compare(VectorOperators.LE, 0f));
+                case RELU -> VectorMath.relu(v);
                 case AFFINE -> v.fma(va, vb);
                 case CLAMP -> v.max(va).min(vb);
                 default -> v.lanewise(VectorOperators.SQRT);
@@ -293,19 +293,14 @@ public final class CpuBackend implements Backend {
     private static int siluLoop(float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
         int k = lo;
         for (int bound = end(lo, hi); k < bound; k += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + k);
-            v.mul(VectorMath.sigmoid(v)).intoArray(y, yo + k);
+            VectorMath.silu(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
         }
         return k;
     }
 
-    /** {@code silu'(x) = s (1 + x (1 - s))}, s = sigmoid(x). */
     private static int siluGradLoop(float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
         int k = lo;
-        for (int bound = end(lo, hi); k < bound; k += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + k), sg = VectorMath.sigmoid(v);
-            sg.mul(v.mul(sg.neg().add(1f)).add(1f)).intoArray(y, yo + k);
-        }
+        for (int bound = end(lo, hi); k < bound; k += S.length()) VectorMath.siluGrad(FloatVector.fromArray(S, x, xo + k)).intoArray(y, yo + k);
         return k;
     }
 
@@ -322,12 +317,12 @@ public final class CpuBackend implements Backend {
     }
 
     private static int maskAndReciprocalLoop(UnaryOp op, float a, float b, float[] x, int xo, float[] y, int yo, int lo, int hi) {
-        FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f);
+        FloatVector one = FloatVector.broadcast(S, 1f);
         int k = lo;
         for (int bound = end(lo, hi); k < bound; k += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, xo + k);
             FloatVector r = switch (op) {
-                case STEP -> zero.blend(one, v.compare(VectorOperators.GT, 0f));
+                case STEP -> VectorMath.step(v);
                 case RSQRT -> one.div(v.lanewise(VectorOperators.SQRT));
                 default -> one.div(v);
             };

@@ -5,6 +5,10 @@ import static dev.attune.kernels.cpu.VectorRows.VL;
 
 import dev.attune.kernels.Parallel;
 import dev.attune.kernels.UnaryOp;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.Locale;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -14,108 +18,267 @@ import jdk.incubator.vector.FloatVector;
  *   forward   y = act(h),  h = x + bias (broadcast over rows)
  *   backward  gx = gy act'(h),  gBias_j = sum_r gx_rj
  * </pre>
- * Rows go in groups of about {@link #GROUP_FLOATS} values through two steps that both find them in
- * L1: h into the output, then the activation's own vector loop ({@link CpuBackend#unaryRange}) in
- * place, one call per group (each call dispatches through a method handle). Memory sees one read
- * of x and one write of y, and every activation keeps the vector form the unfused op uses (the
- * last few values of a group take its scalar form, an ulp away at most). act' is the unfused
- * op's rule too: STEP, SILU_GRAD and GELU_GRAD of h, {@code 1 - t^2} and
- * {@code s (1 - s)} from the values of tanh and sigmoid. The bias gradient is added up per block of
- * {@link #BLOCK} rows while each gx row is in cache, then block by block in order: no dependence
- * on the thread count.
+ * One pass: each vector of x is loaded, biased, mapped and stored in the same loop, so the
+ * activation's arithmetic overlaps the memory traffic of the vectors that follow. (An earlier
+ * version wrote h to the output group by group, then mapped the group in a second step: the time
+ * was memory plus compute. One pass took SiLU forward at (4096, 256), one thread, from 135 to
+ * about 85 ns per row.) Each loop runs flat over a range of whole rows, with the bias column of
+ * the vector kept in a wrapping counter: with a loop nested per row, C2 reloaded the polynomial
+ * constants inside the inner loop, and tanh lost a quarter of its speed. A vector may then cross
+ * into the next row; for that, when cols is not a multiple of the vector length, the bias is
+ * read from a copy extended by one vector ({@code bias[j mod cols]} up to cols + VL), and the
+ * bias-gradient partial sums of a block have the same extension, folded back before they are added.
+ *
+ * <p>Every activation uses the vector form of the unfused op ({@link VectorMath}), and the
+ * scalar form on the last values of a range (fewer than a vector). act' is the unfused op's rule:
+ * STEP, SILU_GRAD and GELU_GRAD of h, {@code 1 - t^2} and {@code s (1 - s)} from tanh and sigmoid.
+ * The bias gradient is added up per block of {@link #BLOCK} rows while each gx vector is in
+ * registers, then block by block in order: no dependence on the thread count.
+ *
+ * <p>Each activation has its own loops, called through handles that C2 does not inline, for the
+ * reason given at {@code CpuBackend.VECTOR_LOOPS}: two such loops inlined into one caller outgrow
+ * C2's node budget and box their vectors.
  */
 final class CpuBiasActivation {
     /** Rows per partial sum of the bias gradient. */
     private static final int BLOCK = 64;
-    /** Values per group of rows that one activation call maps: 16 KiB, well inside L1. */
-    private static final int GROUP_FLOATS = 4096;
+
+    /** {@code (x, bias, y, cols, lo, hi)}: y = act(x + bias) on rows [lo, hi). */
+    private static final MethodType FORWARD_TYPE = MethodType.methodType(void.class,
+            float[].class, float[].class, float[].class, int.class, int.class, int.class);
+    /**
+     * {@code (x, bias, gy, gx, partial, pOff, cols, lo, hi)}: gx = gy act'(x + bias) on rows [lo, hi),
+     * added to partial from pOff (by column) when partial is not null.
+     */
+    private static final MethodType BACKWARD_TYPE = MethodType.methodType(void.class,
+            float[].class, float[].class, float[].class, float[].class, float[].class, int.class, int.class, int.class, int.class);
+    private static final MethodHandle[] FORWARD = new MethodHandle[UnaryOp.values().length];
+    private static final MethodHandle[] BACKWARD = new MethodHandle[UnaryOp.values().length];
+
+    static {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        try {
+            for (UnaryOp act : new UnaryOp[] {UnaryOp.RELU, UnaryOp.SILU, UnaryOp.GELU, UnaryOp.TANH, UnaryOp.SIGMOID}) {
+                String name = act.name().toLowerCase(Locale.ROOT);
+                FORWARD[act.ordinal()] = lookup.findStatic(CpuBiasActivation.class, name + "Rows", FORWARD_TYPE);
+                BACKWARD[act.ordinal()] = lookup.findStatic(CpuBiasActivation.class, name + "GradRows", BACKWARD_TYPE);
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private CpuBiasActivation() {}
 
     static void forward(UnaryOp act, float[] x, float[] bias, int rows, int cols, float[] y) {
-        derivativeMap(act);
-        int group = groupRows(cols);
+        MethodHandle loop = handle(FORWARD, act);
+        float[] b = extended(bias, cols);
         Parallel.forRange(rows, Math.max(1, CpuBackend.GRAIN / Math.max(1, cols)), (lo, hi) -> {
-            for (int g = lo; g < hi; g += group) {
-                int end = Math.min(hi, g + group);
-                for (int r = g; r < end; r++) addBias(x, r * cols, bias, y, cols);
-                CpuBackend.unaryRange(act, 0f, 0f, y, g * cols, y, g * cols, 0, (end - g) * cols);
+            try {
+                loop.invokeExact(x, b, y, cols, lo, hi);
+            } catch (Throwable t) {
+                throw rethrown(t);
             }
         });
     }
 
     static void backward(UnaryOp act, float[] x, float[] bias, float[] gy, int rows, int cols, float[] gx, float[] gBias) {
-        UnaryOp map = derivativeMap(act);
-        int blocks = (rows + BLOCK - 1) / BLOCK;
-        float[] partial = gBias == null ? null : new float[blocks * cols];
-        int group = Math.min(BLOCK, groupRows(cols));
+        MethodHandle loop = handle(BACKWARD, act);
+        float[] b = extended(bias, cols);
+        int blocks = (rows + BLOCK - 1) / BLOCK, stride = b.length;
+        float[] partial = gBias == null ? null : new float[blocks * stride];
         Parallel.forRange(blocks, Math.max(1, CpuBackend.GRAIN / Math.max(1, BLOCK * cols)), (b0, b1) -> {
             for (int blk = b0; blk < b1; blk++) {
-                for (int g = blk * BLOCK, blockEnd = Math.min(rows, g + BLOCK); g < blockEnd; g += group) {
-                    int end = Math.min(blockEnd, g + group);
-                    for (int r = g; r < end; r++) addBias(x, r * cols, bias, gx, cols);
-                    CpuBackend.unaryRange(map, 0f, 0f, gx, g * cols, gx, g * cols, 0, (end - g) * cols);
-                    for (int r = g; r < end; r++) gradientRow(act, gy, gx, r * cols, cols, partial, blk * cols);
+                try {
+                    loop.invokeExact(x, b, gy, gx, partial, blk * stride, cols, blk * BLOCK, Math.min(rows, (blk + 1) * BLOCK));
+                } catch (Throwable t) {
+                    throw rethrown(t);
                 }
+                // Lanes that crossed into the next row summed past cols: back to their columns
+                // (from the end, so that a lane more than one row on reaches its column too).
+                if (partial != null)
+                    for (int i = stride - 1; i >= cols; i--) partial[blk * stride + i - cols] += partial[blk * stride + i];
             }
         });
         if (gBias != null)
             Parallel.forRange(cols, Math.max(VL, CpuBackend.GRAIN / Math.max(1, blocks)),
-                    (c0, c1) -> VectorRows.sumBlocks(partial, 0, cols, blocks, gBias, c0, c1));
+                    (c0, c1) -> VectorRows.sumBlocks(partial, 0, stride, blocks, gBias, c0, c1));
     }
 
-    /** Rows per group: {@link #GROUP_FLOATS} values, at least one row. */
-    private static int groupRows(int cols) {
-        return Math.max(1, GROUP_FLOATS / Math.max(1, cols));
+    private static MethodHandle handle(MethodHandle[] loops, UnaryOp act) {
+        MethodHandle h = loops[act.ordinal()];
+        if (h == null)
+            throw new IllegalArgumentException("biasActivation: act must be RELU, SILU, GELU, TANH or SIGMOID, got " + act);
+        return h;
     }
 
-    /** The map the backward applies to h: act' itself, or act for tanh and sigmoid (act' from the value). */
-    private static UnaryOp derivativeMap(UnaryOp act) {
-        return switch (act) {
-            case RELU -> UnaryOp.STEP;
-            case SILU -> UnaryOp.SILU_GRAD;
-            case GELU -> UnaryOp.GELU_GRAD;
-            case TANH, SIGMOID -> act;
-            default -> throw new IllegalArgumentException("biasActivation: act must be RELU, SILU, GELU, TANH or SIGMOID, got " + act);
-        };
+    /** The bias itself when cols is a multiple of VL, else {@code bias[j mod cols]} for j < cols + VL. */
+    private static float[] extended(float[] bias, int cols) {
+        if (cols % VL == 0) return bias;
+        float[] e = new float[cols + VL];
+        for (int j = 0; j < e.length; j++) e[j] = bias[j % cols];
+        return e;
     }
 
-    /** {@code out[o + j] = x[o + j] + bias[j]}. */
-    private static void addBias(float[] x, int o, float[] bias, float[] out, int cols) {
-        int j = 0;
-        for (int bound = S.loopBound(cols); j < bound; j += VL)
-            FloatVector.fromArray(S, x, o + j).add(FloatVector.fromArray(S, bias, j)).intoArray(out, o + j);
-        for (; j < cols; j++) out[o + j] = x[o + j] + bias[j];
+    /** m reduced below cols (one subtraction when cols >= VL; a vector spans several rows when cols < VL). */
+    private static int column(int m, int cols) {
+        while (m >= cols) m -= cols;
+        return m;
     }
 
-    /**
-     * Turns the mapped row {@code g} (act'(h), or tanh(h) / sigmoid(h)) into {@code gy act'(h)}, and
-     * adds it to the block's partial bias gradient when there is one.
-     */
-    private static void gradientRow(UnaryOp act, float[] gy, float[] g, int o, int cols, float[] partial, int pOff) {
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        int j = 0;
-        for (int bound = S.loopBound(cols); j < bound; j += VL) {
-            FloatVector m = FloatVector.fromArray(S, g, o + j);
-            FloatVector d = switch (act) {
-                case TANH -> one.sub(m.mul(m));
-                case SIGMOID -> m.mul(one.sub(m));
-                default -> m;
-            };
-            FloatVector v = FloatVector.fromArray(S, gy, o + j).mul(d);
-            v.intoArray(g, o + j);
-            if (partial != null) v.add(FloatVector.fromArray(S, partial, pOff + j)).intoArray(partial, pOff + j);
+    private static RuntimeException rethrown(Throwable t) {
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException(t); // the loops declare no checked exception
+    }
+
+    // ---- forward: y = act(x + bias) over rows [lo, hi); m is the column of the vector at k --------
+
+    private static void reluRows(float[] x, float[] bias, float[] y, int cols, int lo, int hi) {
+        int k = lo * cols, end = hi * cols, m = 0;
+        for (int last = end - VL; k <= last; k += VL) {
+            FloatVector h = FloatVector.fromArray(S, x, k).add(FloatVector.fromArray(S, bias, m));
+            VectorMath.relu(h).intoArray(y, k);
+            m = column(m + VL, cols);
         }
-        for (; j < cols; j++) {
-            float m = g[o + j];
+        forwardTail(UnaryOp.RELU, x, bias, y, cols, k, end, m);
+    }
+
+    private static void siluRows(float[] x, float[] bias, float[] y, int cols, int lo, int hi) {
+        int k = lo * cols, end = hi * cols, m = 0;
+        for (int last = end - VL; k <= last; k += VL) {
+            FloatVector h = FloatVector.fromArray(S, x, k).add(FloatVector.fromArray(S, bias, m));
+            VectorMath.silu(h).intoArray(y, k);
+            m = column(m + VL, cols);
+        }
+        forwardTail(UnaryOp.SILU, x, bias, y, cols, k, end, m);
+    }
+
+    private static void geluRows(float[] x, float[] bias, float[] y, int cols, int lo, int hi) {
+        int k = lo * cols, end = hi * cols, m = 0;
+        for (int last = end - VL; k <= last; k += VL) {
+            FloatVector h = FloatVector.fromArray(S, x, k).add(FloatVector.fromArray(S, bias, m));
+            VectorMath.gelu(h).intoArray(y, k);
+            m = column(m + VL, cols);
+        }
+        forwardTail(UnaryOp.GELU, x, bias, y, cols, k, end, m);
+    }
+
+    private static void tanhRows(float[] x, float[] bias, float[] y, int cols, int lo, int hi) {
+        int k = lo * cols, end = hi * cols, m = 0;
+        for (int last = end - VL; k <= last; k += VL) {
+            FloatVector h = FloatVector.fromArray(S, x, k).add(FloatVector.fromArray(S, bias, m));
+            VectorMath.tanh(h).intoArray(y, k);
+            m = column(m + VL, cols);
+        }
+        forwardTail(UnaryOp.TANH, x, bias, y, cols, k, end, m);
+    }
+
+    private static void sigmoidRows(float[] x, float[] bias, float[] y, int cols, int lo, int hi) {
+        int k = lo * cols, end = hi * cols, m = 0;
+        for (int last = end - VL; k <= last; k += VL) {
+            FloatVector h = FloatVector.fromArray(S, x, k).add(FloatVector.fromArray(S, bias, m));
+            VectorMath.sigmoid(h).intoArray(y, k);
+            m = column(m + VL, cols);
+        }
+        forwardTail(UnaryOp.SIGMOID, x, bias, y, cols, k, end, m);
+    }
+
+    // ---- backward: gx = gy act'(x + bias), partial += gx, over rows [lo, hi) ----------------------
+
+    private static void reluGradRows(float[] x, float[] bias, float[] gy, float[] gx, float[] partial, int pOff, int cols, int lo, int hi) {
+        int k = lo * cols, end = hi * cols, m = 0;
+        for (int last = end - VL; k <= last; k += VL) {
+            FloatVector h = FloatVector.fromArray(S, x, k).add(FloatVector.fromArray(S, bias, m));
+            FloatVector d = VectorMath.step(h);
+            FloatVector g = FloatVector.fromArray(S, gy, k).mul(d);
+            g.intoArray(gx, k);
+            if (partial != null) g.add(FloatVector.fromArray(S, partial, pOff + m)).intoArray(partial, pOff + m);
+            m = column(m + VL, cols);
+        }
+        backwardTail(UnaryOp.RELU, x, bias, gy, gx, partial, pOff, cols, k, end, m);
+    }
+
+    private static void siluGradRows(float[] x, float[] bias, float[] gy, float[] gx, float[] partial, int pOff, int cols, int lo, int hi) {
+        int k = lo * cols, end = hi * cols, m = 0;
+        for (int last = end - VL; k <= last; k += VL) {
+            FloatVector h = FloatVector.fromArray(S, x, k).add(FloatVector.fromArray(S, bias, m));
+            FloatVector d = VectorMath.siluGrad(h);
+            FloatVector g = FloatVector.fromArray(S, gy, k).mul(d);
+            g.intoArray(gx, k);
+            if (partial != null) g.add(FloatVector.fromArray(S, partial, pOff + m)).intoArray(partial, pOff + m);
+            m = column(m + VL, cols);
+        }
+        backwardTail(UnaryOp.SILU, x, bias, gy, gx, partial, pOff, cols, k, end, m);
+    }
+
+    private static void geluGradRows(float[] x, float[] bias, float[] gy, float[] gx, float[] partial, int pOff, int cols, int lo, int hi) {
+        int k = lo * cols, end = hi * cols, m = 0;
+        for (int last = end - VL; k <= last; k += VL) {
+            FloatVector h = FloatVector.fromArray(S, x, k).add(FloatVector.fromArray(S, bias, m));
+            FloatVector d = VectorMath.geluGrad(h);
+            FloatVector g = FloatVector.fromArray(S, gy, k).mul(d);
+            g.intoArray(gx, k);
+            if (partial != null) g.add(FloatVector.fromArray(S, partial, pOff + m)).intoArray(partial, pOff + m);
+            m = column(m + VL, cols);
+        }
+        backwardTail(UnaryOp.GELU, x, bias, gy, gx, partial, pOff, cols, k, end, m);
+    }
+
+    private static void tanhGradRows(float[] x, float[] bias, float[] gy, float[] gx, float[] partial, int pOff, int cols, int lo, int hi) {
+        int k = lo * cols, end = hi * cols, m = 0;
+        for (int last = end - VL; k <= last; k += VL) {
+            FloatVector h = FloatVector.fromArray(S, x, k).add(FloatVector.fromArray(S, bias, m));
+            FloatVector t = VectorMath.tanh(h);
+            FloatVector g = FloatVector.fromArray(S, gy, k).mul(t.mul(t).neg().add(1f));
+            g.intoArray(gx, k);
+            if (partial != null) g.add(FloatVector.fromArray(S, partial, pOff + m)).intoArray(partial, pOff + m);
+            m = column(m + VL, cols);
+        }
+        backwardTail(UnaryOp.TANH, x, bias, gy, gx, partial, pOff, cols, k, end, m);
+    }
+
+    private static void sigmoidGradRows(float[] x, float[] bias, float[] gy, float[] gx, float[] partial, int pOff, int cols, int lo, int hi) {
+        int k = lo * cols, end = hi * cols, m = 0;
+        for (int last = end - VL; k <= last; k += VL) {
+            FloatVector h = FloatVector.fromArray(S, x, k).add(FloatVector.fromArray(S, bias, m));
+            FloatVector s = VectorMath.sigmoid(h);
+            FloatVector g = FloatVector.fromArray(S, gy, k).mul(s.mul(s.neg().add(1f)));
+            g.intoArray(gx, k);
+            if (partial != null) g.add(FloatVector.fromArray(S, partial, pOff + m)).intoArray(partial, pOff + m);
+            m = column(m + VL, cols);
+        }
+        backwardTail(UnaryOp.SIGMOID, x, bias, gy, gx, partial, pOff, cols, k, end, m);
+    }
+
+    // ---- scalar tails -------------------------------------------------------------------------------
+
+    /** The scalar form on [k, end), m the column of k. */
+    private static void forwardTail(UnaryOp act, float[] x, float[] bias, float[] y, int cols, int k, int end, int m) {
+        for (; k < end; k++, m = m + 1 == cols ? 0 : m + 1) y[k] = CpuBackend.scalarUnary(act, 0f, 0f, x[k] + bias[m]);
+    }
+
+    /** The scalar form of the backward on [k, end), m the column of k. */
+    private static void backwardTail(UnaryOp act, float[] x, float[] bias, float[] gy, float[] gx, float[] partial, int pOff,
+                                     int cols, int k, int end, int m) {
+        for (; k < end; k++, m = m + 1 == cols ? 0 : m + 1) {
+            float h = x[k] + bias[m];
             float d = switch (act) {
-                case TANH -> 1f - m * m;
-                case SIGMOID -> m * (1f - m);
-                default -> m;
+                case RELU -> CpuBackend.scalarUnary(UnaryOp.STEP, 0f, 0f, h);
+                case SILU -> CpuBackend.scalarUnary(UnaryOp.SILU_GRAD, 0f, 0f, h);
+                case GELU -> CpuBackend.scalarUnary(UnaryOp.GELU_GRAD, 0f, 0f, h);
+                case TANH -> {
+                    float t = CpuBackend.scalarUnary(UnaryOp.TANH, 0f, 0f, h);
+                    yield 1f - t * t;
+                }
+                default -> {
+                    float s = CpuBackend.scalarUnary(UnaryOp.SIGMOID, 0f, 0f, h);
+                    yield s * (1f - s);
+                }
             };
-            float v = gy[o + j] * d;
-            g[o + j] = v;
-            if (partial != null) partial[pOff + j] += v;
+            float v = gy[k] * d;
+            gx[k] = v;
+            if (partial != null) partial[pOff + m] += v;
         }
     }
 }

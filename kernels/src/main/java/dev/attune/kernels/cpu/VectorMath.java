@@ -7,7 +7,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Vector exp, sigmoid, tanh and exact GELU written out in Vector API operations. The JDK's vector EXP is a
+ * Vector exp, ReLU, sigmoid, SiLU, tanh and exact GELU (and the derivatives the backward passes map) written out in Vector API operations. The JDK's vector EXP is a
  * call into a stub, so a loop around it spills its vectors; inlined, exp is about 25 % faster and
  * the fused loops around it (softmax, GELU) gain more. The polynomial coefficients were fitted
  * by {@code kernels/tools/fit_approximations.py} (float32 evaluation: exp and tanh within 1e-7
@@ -96,6 +96,27 @@ final class VectorMath {
         float f = m - 1f, u = f / (2f + f), z = u * u, halfF2 = 0.5f * f * f;
         float r = z * Math.fma(z, Math.fma(z, Math.fma(z, 2f / 9, 2f / 7), 2f / 5), 2f / 3);
         return e * LN2_HI - ((halfF2 - Math.fma(u, halfF2 + r, e * LN2_LO)) - f);
+    }
+
+    /** ReLU as a compare and blend: equal to {@code Math.max(x, 0)}, -0 and NaN included. */
+    static FloatVector relu(FloatVector x) {
+        return x.blend(c(0f), x.compare(VectorOperators.LE, 0f));
+    }
+
+    /** ReLU's derivative: 1 where x > 0, else 0 (NaN included). */
+    static FloatVector step(FloatVector x) {
+        return c(0f).blend(c(1f), x.compare(VectorOperators.GT, 0f));
+    }
+
+    /** SiLU {@code x sigmoid(x)}. */
+    static FloatVector silu(FloatVector x) {
+        return x.mul(sigmoid(x));
+    }
+
+    /** {@code silu'(x) = s (1 + x (1 - s))}, s = sigmoid(x). */
+    static FloatVector siluGrad(FloatVector x) {
+        FloatVector s = sigmoid(x);
+        return s.mul(x.mul(s.neg().add(1f)).add(1f));
     }
 
     /** Sigmoid as {@code 1 / (1 + exp(-x))}: exp = inf gives 0. */
