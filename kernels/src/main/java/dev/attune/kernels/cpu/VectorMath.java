@@ -18,6 +18,7 @@ final class VectorMath {
     private static final float LOG2E = 1.4426950408889634f, LN2_HI = 0.693145751953125f, LN2_LO = 1.428606765330187e-06f;
     /** 1.5 * 2^23: adding and subtracting it rounds a float below 2^22 to an integer. */
     private static final float ROUND = 12582912f;
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
     /** Above, exp is taken to overflow to inf; below, to be subnormal, flushed to 0 (2^k must stay a normal scale). */
     private static final float EXP_MAX = 88.7f, EXP_MIN = -87.3f;
     private static final float X0 = 0.49999988079071045f, X1 = 0.166665181517601f, X2 = 0.04166953265666962f,
@@ -62,16 +63,26 @@ final class VectorMath {
 
     /** exp, with the overflow test only when x may exceed EXP_MAX (a constant at every call, folded by C2). */
     private static FloatVector exp(FloatVector x, boolean mayOverflow) {
-        FloatVector k = x.fma(c(LOG2E), c(ROUND)).sub(ROUND);
+        FloatVector rounded = x.fma(c(LOG2E), c(ROUND)), k = rounded.sub(ROUND);
         FloatVector r = k.fma(c(-LN2_HI), x);
         r = k.fma(c(-LN2_LO), r);
         // Horner's rule written out: vectors carried through a loop over coefficients may not stay in registers.
-        FloatVector p = r.fma(X4, X3).fma(r, c(X2)).fma(r, c(X1)).fma(r, c(X0));
-        p = p.fma(r.mul(r), r).add(1f);
-        // 2^k: k added to the exponent field (k in [-126, 127] wherever the result is kept).
-        IntVector scale = ((IntVector) k.convert(VectorOperators.F2I, 0)).lanewise(VectorOperators.LSHL, 23);
-        FloatVector y = p.reinterpretAsInts().add(scale).reinterpretAsFloats();
-        if (mayOverflow) y = y.blend(c(Float.POSITIVE_INFINITY), x.compare(VectorOperators.GT, EXP_MAX));
+        FloatVector q = r.fma(X4, X3).fma(r, c(X2)).fma(r, c(X1)).fma(r, c(X0));
+        q = q.fma(r.mul(r), r); // exp(r) - 1
+        FloatVector y;
+        if (mayOverflow) {
+            // 2^k: k added to the exponent field (k in [-126, 128] wherever the result is kept; 2^128 is no float).
+            IntVector scale = ((IntVector) k.convert(VectorOperators.F2I, 0)).lanewise(VectorOperators.LSHL, 23);
+            y = q.add(1f).reinterpretAsInts().add(scale).reinterpretAsFloats();
+            y = y.blend(c(Float.POSITIVE_INFINITY), x.compare(VectorOperators.GT, EXP_MAX));
+        } else {
+            // k in [-126, 0] wherever the result is kept, so 2^k is a normal float: (k + 127) << 23, with k
+            // read from the low bits of ROUND + k (no conversion, whose Java NaN and overflow rules cost
+            // three more instructions). y = (1 + q) 2^k by one fma; a NaN x stays NaN through q.
+            FloatVector scale = rounded.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats();
+            y = q.fma(scale, scale);
+        }
         return y.blend(c(0f), x.compare(VectorOperators.LT, EXP_MIN));
     }
 

@@ -105,6 +105,26 @@ class CpuElementwiseTest {
                 java.util.Arrays.copyOfRange(got, 1, values.length));
     }
 
+    /** The softmax exp, which builds 2^k from the rounding constant's bits: as accurate, and NaN (any payload) stays NaN. */
+    @Test
+    void vectorExpOfNonPositiveIsWithinAnUlpAndKeepsNaN() {
+        int n = 1 << 20;
+        float[] x = new float[n], y = new float[n];
+        for (int i = 0; i < n; i++) x[i] = -87.3f * i / (n - 1);
+        for (int i = 0; i < n; i += VectorRows.VL) VectorMath.expNonPositive(FloatVector.fromArray(VectorRows.S, x, i)).intoArray(y, i);
+        double worst = 0;
+        for (int i = 0; i < n; i++) worst = Math.max(worst, Math.abs(y[i] - Math.exp(x[i])) / Math.exp(x[i]));
+        assertTrue(worst < 1.5e-7, "expNonPositive max relative error " + worst);
+        float[] special = new float[VectorRows.VL];
+        float[] values = {Float.NaN, Float.intBitsToFloat(0x7fc12345), Float.intBitsToFloat(0xffa00001), Float.NEGATIVE_INFINITY,
+                0f, -0f, -87.3f, -88f, -100f};
+        System.arraycopy(values, 0, special, 0, values.length);
+        float[] got = new float[special.length];
+        VectorMath.expNonPositive(FloatVector.fromArray(VectorRows.S, special, 0)).intoArray(got, 0);
+        for (int i = 0; i < 3; i++) assertTrue(Float.isNaN(got[i]), "NaN " + i + " gave " + got[i]);
+        assertArrayEquals(new float[] {0f, 1f, 1f, (float) Math.exp(-87.3f), 0f, 0f}, java.util.Arrays.copyOfRange(got, 3, values.length));
+    }
+
     @Test
     void logOfASoftmaxSumIsWithinTwoUlpsOfTheTrueLog() {
         double worst = 0;
