@@ -18,6 +18,14 @@ public interface Backend {
     /** A zero-filled storage. */
     Storage allocate(DType dtype, int size);
 
+    /**
+     * A storage whose values are unspecified (a reused buffer keeps its old values), for an output that the
+     * next kernel writes in full: it saves the zero fill. By default the same as {@link #allocate}.
+     */
+    default Storage allocateForOverwrite(DType dtype, int size) {
+        return allocate(dtype, size);
+    }
+
     Storage upload(float[] data);
 
     /** Integer or boolean data; BOOL values must be 0 or 1. */

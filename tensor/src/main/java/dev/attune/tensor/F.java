@@ -83,12 +83,12 @@ public final class F {
         Shapes.checkDevices("biasActivation", x, bias);
         int cols = bias.size(0), rows = cols == 0 ? 0 : x.numel() / cols;
         Tensor c = Ops.dense(x.detach()), b = Ops.dense(bias.detach());
-        Tensor y = Tensor.empty(DType.FLOAT32, x.device(), x.shape());
+        Tensor y = Tensor.uninitialized(DType.FLOAT32, x.device(), x.shape());
         Backend be = x.backend();
         if (rows > 0) be.biasActivation(act, c.storage, b.storage, rows, cols, y.storage);
         return Tensor.record("biasActivation", y, g -> {
             Tensor gc = Ops.dense(g);
-            Tensor gx = Tensor.empty(DType.FLOAT32, g.device(), c.shape());
+            Tensor gx = Tensor.uninitialized(DType.FLOAT32, g.device(), c.shape());
             Tensor gb = bias.requiresGrad() ? Tensor.zeros(DType.FLOAT32, g.device(), cols) : null;
             if (rows > 0) be.biasActivationBackward(act, c.storage, b.storage, gc.storage, rows, cols, gx.storage,
                     gb == null ? null : gb.storage);

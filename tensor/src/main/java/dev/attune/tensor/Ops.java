@@ -52,7 +52,7 @@ final class Ops {
     static Tensor rawBinary(BinaryOp op, Tensor a, Tensor b, DType outType) {
         int[] shape = Shapes.broadcast(op.name().toLowerCase(java.util.Locale.ROOT), a.shape(), b.shape());
         Tensor ea = a.detach().expand(shape), eb = b.detach().expand(shape);
-        Tensor out = Tensor.empty(outType, a.device(), shape);
+        Tensor out = Tensor.uninitialized(outType, a.device(), shape);
         a.backend().binary(op, shape, ea.storage, ea.offset, ea.strides(), eb.storage, eb.offset, eb.strides(), out.storage, 0);
         return out;
     }
@@ -66,7 +66,7 @@ final class Ops {
     static Tensor rawUnary(UnaryOp op, float p, float q, Tensor x) {
         Tensor c = floatOperand(x).detach();
         if (!c.isContiguous()) c = c.contiguous();
-        Tensor out = Tensor.empty(DType.FLOAT32, x.device(), x.shape());
+        Tensor out = Tensor.uninitialized(DType.FLOAT32, x.device(), x.shape());
         x.backend().unary(op, p, q, c.storage, c.offset, out.storage, 0, out.numel());
         return out;
     }
@@ -454,18 +454,16 @@ final class Ops {
         int[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = n;
         outShape[batch.length + 1] = m;
-        Tensor out = Tensor.empty(DType.FLOAT32, a.device(), outShape);
+        // An empty inner dimension sums nothing: then the zero-filled output is the answer; else gemm
+        // (beta 0) writes every element.
+        Tensor out = k == 0 ? Tensor.empty(DType.FLOAT32, a.device(), outShape) : Tensor.uninitialized(DType.FLOAT32, a.device(), outShape);
         int batchCount = Shapes.numel(batch);
-        if (out.numel() > 0) {
-            if (k == 0) {
-                // An empty inner dimension sums nothing: the zero-filled output is the answer.
-            } else {
-                MatrixOperand ma = MatrixOperand.of(a, batch), mb = MatrixOperand.of(b, batch);
-                a.backend().gemm(ma.trans, mb.trans, batchCount, n, m, k, 1f,
-                        ma.t.storage, ma.offset, ma.ld, ma.batchStride,
-                        mb.t.storage, mb.offset, mb.ld, mb.batchStride, 0f,
-                        out.storage, 0, m, (long) n * m);
-            }
+        if (out.numel() > 0 && k > 0) {
+            MatrixOperand ma = MatrixOperand.of(a, batch), mb = MatrixOperand.of(b, batch);
+            a.backend().gemm(ma.trans, mb.trans, batchCount, n, m, k, 1f,
+                    ma.t.storage, ma.offset, ma.ld, ma.batchStride,
+                    mb.t.storage, mb.offset, mb.ld, mb.batchStride, 0f,
+                    out.storage, 0, m, (long) n * m);
         }
         int[] as = a.shape(), bs = b.shape();
         return Tensor.record("matmul", out, g -> new Tensor[] {

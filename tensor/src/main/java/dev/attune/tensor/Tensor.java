@@ -44,6 +44,16 @@ public final class Tensor {
         return new Tensor(s, 0, shape.clone(), Shapes.contiguousStrides(shape), device);
     }
 
+    /**
+     * A fresh dense tensor whose values are unspecified (a reused buffer keeps old values): only for the output
+     * of a kernel that writes every element, which then costs no zero fill ({@code Backend.allocateForOverwrite}).
+     */
+    static Tensor uninitialized(DType dtype, Device device, int... shape) {
+        Shapes.checkShape("uninitialized", shape);
+        Storage s = MemoryScope.track(device.backend().allocateForOverwrite(dtype, Shapes.numel(shape)));
+        return new Tensor(s, 0, shape.clone(), Shapes.contiguousStrides(shape), device);
+    }
+
     // ---- creation ---------------------------------------------------------------------------------
 
     /** A float32 CPU tensor holding a copy of {@code data} in row-major order. */
@@ -365,7 +375,7 @@ public final class Tensor {
     }
 
     private Tensor copyData() {
-        Tensor out = empty(dtype(), device, shape);
+        Tensor out = uninitialized(dtype(), device, shape);
         backend().copyStrided(storage, offset, strides, out.storage, 0, out.strides, shape);
         return out;
     }
@@ -373,7 +383,7 @@ public final class Tensor {
     /** This tensor converted to another dtype (float to int truncates toward zero). */
     public Tensor to(DType dtype) {
         if (dtype == dtype()) return this;
-        Tensor out = empty(dtype, device, shape);
+        Tensor out = uninitialized(dtype, device, shape);
         backend().copyStrided(storage, offset, strides, out.storage, 0, out.strides, shape);
         return out;
     }

@@ -36,6 +36,33 @@ class MemoryScopeTest {
         assertThrows(IllegalStateException.class, () -> dropped.add(1f), "ops on a released tensor fail too");
     }
 
+    /**
+     * Outputs that skip the zero fill (binary, unary, matmul, copies, bias + activation and its gradient) are
+     * written in full: computed while the CPU pool holds only NaN-filled arrays of their length, they equal
+     * the same ops computed outside any scope.
+     */
+    @Test
+    void outputsOnReusedArraysHoldNoStaleValues() {
+        int rows = 128, cols = 256; // 32768 floats: pooled
+        Tensor x = Check.randn(1, rows, cols), w = Check.randn(2, cols, cols), b = Check.randn(3, cols), gy = Check.randn(4, rows, cols);
+        java.util.function.Supplier<List<float[]>> ops = () -> {
+            Tensor xg = x.detach().requiresGrad(true);
+            F.biasActivation(xg, b, dev.attune.kernels.UnaryOp.SILU).backward(gy);
+            return List.of(x.add(gy).toFloatArray(), x.tanh().toFloatArray(), x.matmul(w).toFloatArray(),
+                    x.transpose(0, 1).contiguous().toFloatArray(), F.biasActivation(x, b, dev.attune.kernels.UnaryOp.SILU).toFloatArray(),
+                    xg.grad().toFloatArray());
+        };
+        List<float[]> expected = ops.get();
+        try (MemoryScope poison = MemoryScope.open()) {
+            for (int i = 0; i < 16; i++) x.mul(Float.NaN);
+        }
+        List<float[]> actual;
+        try (MemoryScope scope = MemoryScope.open()) {
+            actual = ops.get();
+        }
+        for (int i = 0; i < expected.size(); i++) assertArrayEquals(expected.get(i), actual.get(i), "output " + i);
+    }
+
     @Test
     void keptStoragesPassToTheEnclosingScope() {
         Tensor inner;

@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * The CPU's caching allocator: float arrays of closed storages (closed by a {@code MemoryScope} at
  * the end of a training step, after every op that read them has returned), kept by length and handed
- * to the next allocation of that length, zeroed. A fresh array costs the JVM a single-threaded memset
+ * to the next allocation of that length, zeroed unless the caller overwrites all of it. A fresh array costs the JVM a single-threaded memset
  * of memory that is not in cache (about 10 GB/s here, 13 % of a Conformer training step); a training
  * loop allocates the same sizes at every step, and a reused array is zeroed by all threads while it
  * is still in cache. Arrays below {@link #MIN_FLOATS} are left to the JVM (TLAB allocation is cheaper
@@ -32,8 +32,11 @@ final class CpuArrayPool {
         return new CpuArrayPool(Runtime.getRuntime().maxMemory() / 4 / 8);
     }
 
-    /** A zero-filled array of length n: a cached one when there is, else a new one. */
-    float[] take(int n) {
+    /**
+     * An array of length n: a cached one when there is, else a new one (zero-filled by the JVM). A cached
+     * one is zeroed when {@code zeroed}, else it keeps the values of its last use.
+     */
+    float[] take(int n, boolean zeroed) {
         float[] a = null;
         if (n >= MIN_FLOATS) {
             synchronized (this) {
@@ -45,6 +48,7 @@ final class CpuArrayPool {
             }
         }
         if (a == null) return new float[n];
+        if (!zeroed) return a;
         float[] z = a;
         Parallel.forRange(n, CpuBackend.GRAIN, (lo, hi) -> Arrays.fill(z, lo, hi, 0f));
         return z;

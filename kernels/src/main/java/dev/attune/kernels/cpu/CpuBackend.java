@@ -62,7 +62,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage allocate(DType dtype, int size) {
-        return dtype == DType.FLOAT32 ? new CpuStorage(POOL.take(size)) : new CpuStorage(new int[size], dtype);
+        return dtype == DType.FLOAT32 ? new CpuStorage(POOL.take(size, true)) : new CpuStorage(new int[size], dtype);
+    }
+
+    /** A pooled float array without its zero fill (a tenth of a Conformer training step's time). */
+    @Override
+    public Storage allocateForOverwrite(DType dtype, int size) {
+        return dtype == DType.FLOAT32 ? new CpuStorage(POOL.take(size, false)) : allocate(dtype, size);
     }
 
     @Override

@@ -18,15 +18,27 @@ class CpuArrayPoolTest {
     @Test
     void aGivenArrayComesBackZeroedForTheSameLengthOnly() {
         CpuArrayPool pool = new CpuArrayPool(10L * N);
-        float[] a = pool.take(N);
+        float[] a = pool.take(N, true);
         Arrays.fill(a, 7f);
         pool.give(a);
         assertEquals(N, pool.cachedFloats());
-        assertNotSame(a, pool.take(N + 1), "another length is a new array");
-        float[] b = pool.take(N);
+        assertNotSame(a, pool.take(N + 1, true), "another length is a new array");
+        float[] b = pool.take(N, true);
         assertSame(a, b);
         assertArrayEquals(new float[N], b, "zeroed on reuse");
         assertEquals(0, pool.cachedFloats());
+    }
+
+    @Test
+    void anArrayTakenForOverwriteIsReusedAsItWas() {
+        CpuArrayPool pool = new CpuArrayPool(10L * N);
+        assertArrayEquals(new float[N], pool.take(N, false), "a new array is the JVM's, zeroed");
+        float[] a = pool.take(N, true);
+        Arrays.fill(a, 7f);
+        pool.give(a);
+        float[] b = pool.take(N, false);
+        assertSame(a, b);
+        assertEquals(7f, b[N - 1], "not zeroed");
     }
 
     @Test
