@@ -40,8 +40,7 @@ public final class Tensor {
     /** A fresh dense tensor of the given dtype, zero-filled. */
     static Tensor empty(DType dtype, Device device, int... shape) {
         Shapes.checkShape("empty", shape);
-        Storage s = MemoryScope.track(device.backend().allocate(dtype, Shapes.numel(shape)));
-        return new Tensor(s, 0, shape.clone(), Shapes.contiguousStrides(shape), device);
+        return onFreshStorage(device.backend().allocate(dtype, Shapes.numel(shape)), device, shape);
     }
 
     /**
@@ -50,8 +49,12 @@ public final class Tensor {
      */
     static Tensor uninitialized(DType dtype, Device device, int... shape) {
         Shapes.checkShape("uninitialized", shape);
-        Storage s = MemoryScope.track(device.backend().allocateForOverwrite(dtype, Shapes.numel(shape)));
-        return new Tensor(s, 0, shape.clone(), Shapes.contiguousStrides(shape), device);
+        return onFreshStorage(device.backend().allocateForOverwrite(dtype, Shapes.numel(shape)), device, shape);
+    }
+
+    /** A dense tensor over a fresh storage, tracked by the current MemoryScope. */
+    private static Tensor onFreshStorage(Storage fresh, Device device, int[] shape) {
+        return new Tensor(MemoryScope.track(fresh), 0, shape.clone(), Shapes.contiguousStrides(shape), device);
     }
 
     // ---- creation ---------------------------------------------------------------------------------

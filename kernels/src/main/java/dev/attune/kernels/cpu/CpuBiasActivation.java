@@ -85,7 +85,9 @@ final class CpuBiasActivation {
     static void backward(UnaryOp act, float[] x, float[] bias, float[] gy, int rows, int cols, float[] gx, float[] gBias) {
         MethodHandle loop = handle(BACKWARD, act);
         float[] b = extended(bias, cols);
-        int blocks = (rows + BLOCK - 1) / BLOCK, stride = b.length;
+        // Partials per block: cols, plus one vector of lanes that crossed a row end when cols is not a multiple of VL
+        // (from cols, not b.length: the bias storage may be longer than one row).
+        int blocks = (rows + BLOCK - 1) / BLOCK, stride = cols % VL == 0 ? cols : cols + VL;
         float[] partial = gBias == null ? null : new float[blocks * stride];
         Parallel.forRange(blocks, Math.max(1, CpuBackend.GRAIN / Math.max(1, BLOCK * cols)), (b0, b1) -> {
             for (int blk = b0; blk < b1; blk++) {
