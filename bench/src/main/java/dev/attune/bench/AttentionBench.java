@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -38,7 +39,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *   <li>{@code paddle512}: 1, 8, 90, 64, PaddleSpeech Conformer D 512, likewise.
  * </ul>
  * FLOP counts: forward {@code 4 n h tq tk d}, plus {@code 2 n h tq tk d} for the position term;
- * forward+backward 3.5 times the forward (the usual count, backward = 2.5 forward).
+ * forward+backward 3.5 times the forward (the usual count, backward = 2.5 forward). In the suite
+ * ({@code bench/run.sh AttentionBench}) the fused rows are Attune's and the unfused ones their baseline.
  *
  * <p>Run from the repository root (JMH options after the class name, e.g. {@code -p shape=hw4});
  * {@link #main} prints a table with ms/op, GFLOP/s and the fused speed-up after the JMH output:
@@ -124,6 +126,17 @@ public class AttentionBench {
             bh.consume(lqp.grad());
             bh.consume(lp.grad());
         }
+    }
+
+    /** The table's row: forward or forward+backward FLOPs at the shape; the unfused composition is the baseline. */
+    public static Work work(String method, Map<String, String> p) {
+        String shape = p.get("shape");
+        int[] s = dims(shape);
+        boolean forward = method.equals("forward");
+        String label = "(" + s[0] + ", " + s[1] + ", " + s[2] + ", " + s[3] + ")" + (s[4] == 1 ? " + pos, mask" : "");
+        String impl = p.get("impl").equals("fused") ? Work.ATTUNE : "unfused composition (matmul, softmax, matmul)";
+        return Work.flops(forward ? "attention fwd" : "attention fwd+bwd", label, impl,
+                forwardFlops(shape) * (forward ? 1.0 : 3.5));
     }
 
     /** Runs the benchmark (JMH command-line options apply) and prints ms/op, GFLOP/s and the speed-up of fused over unfused. */
