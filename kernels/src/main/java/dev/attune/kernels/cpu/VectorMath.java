@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorOperators;
  * Vector exp, ReLU, sigmoid, SiLU, tanh and exact GELU (and the derivatives the backward passes map) written out in Vector API operations. The JDK's vector EXP is a
  * call into a stub, so a loop around it spills its vectors; inlined, exp is about 25 % faster and
  * the fused loops around it (softmax, GELU) gain more. The polynomial coefficients were fitted
- * by {@code kernels/tools/fit_approximations.py} (float32 evaluation: exp and tanh within 1e-7
- * relative, erfc within 4e-7); the tests check them against double references.
+ * by {@code kernels/tools/fit_approximations.py} (float32 evaluation: exp within 1e-7 relative,
+ * erfc within 4e-7); the tests check them against double references.
  */
 final class VectorMath {
     // exp(x) = 2^k exp(r), k = round(x / ln 2), r = x - k ln 2 in two parts (LN2_HI k is exact).
@@ -23,10 +23,7 @@ final class VectorMath {
     private static final float EXP_MAX = 88.7f, EXP_MIN = -87.3f;
     private static final float X0 = 0.49999988079071045f, X1 = 0.166665181517601f, X2 = 0.04166953265666962f,
             X3 = 0.008368915878236294f, X4 = 0.0013751407386735082f;
-    /** Below this |x|, tanh(x) = x + x^3 P(x^2); above, 1 - 2 / (exp(2x) + 1) has no cancellation. */
-    private static final float TANH_CUT = 0.625f;
-    private static final float P0 = -0.3333328664302826f, P1 = 0.13331513106822968f, P2 = -0.05374465882778168f,
-            P3 = 0.020653124898672104f, P4 = -0.0057189627550542355f;
+    private static final int SIGN_BIT = 0x80000000;
     // erfc(z) = exp(-z^2) Q(1 / (1 + z / 2)), fitted on [0, 10]; beyond, erfc(z) < 3e-45 is below the smallest float.
     private static final float Q0 = -2.6358579816587735e-06f, Q1 = 0.28214210271835327f, Q2 = 0.2818836569786072f,
             Q3 = 0.24548675119876862f, Q4 = 0.19567811489105225f, Q5 = -0.013606883585453033f, Q6 = 0.26273587346076965f,
@@ -58,11 +55,27 @@ final class VectorMath {
      * overflow test, one compare and blend less per vector in softmax's inner loop.
      */
     static FloatVector expNonPositive(FloatVector x) {
-        return exp(x, false);
+        return exp(x, false, false);
     }
 
-    /** exp, with the overflow test only when x may exceed EXP_MAX (a constant at every call, folded by C2). */
+    /**
+     * {@code exp(x) - 1} for x <= 0 (or NaN), as accurate relative to itself as exp is: at k = 0
+     * it is the polynomial q itself (no 1 added and taken away again), else {@code 2^k q + (2^k - 1)}
+     * in one fma, where 2^k - 1 is exact. -1 below EXP_MIN.
+     */
+    private static FloatVector expm1NonPositive(FloatVector x) {
+        return exp(x, false, true);
+    }
+
     private static FloatVector exp(FloatVector x, boolean mayOverflow) {
+        return exp(x, mayOverflow, false);
+    }
+
+    /**
+     * exp, with the overflow test only when x may exceed EXP_MAX, or exp - 1 for x <= 0 (both flags
+     * are constants at every call, folded by C2).
+     */
+    private static FloatVector exp(FloatVector x, boolean mayOverflow, boolean minusOne) {
         FloatVector rounded = x.fma(c(LOG2E), c(ROUND)), k = rounded.sub(ROUND);
         FloatVector r = k.fma(c(-LN2_HI), x);
         r = k.fma(c(-LN2_LO), r);
@@ -81,9 +94,9 @@ final class VectorMath {
             // three more instructions). y = (1 + q) 2^k by one fma; a NaN x stays NaN through q.
             FloatVector scale = rounded.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23)
                     .reinterpretAsFloats();
-            y = q.fma(scale, scale);
+            y = minusOne ? q.fma(scale, scale.sub(1f)) : q.fma(scale, scale);
         }
-        return y.blend(c(0f), x.compare(VectorOperators.LT, EXP_MIN));
+        return y.blend(c(minusOne ? -1f : 0f), x.compare(VectorOperators.LT, EXP_MIN));
     }
 
     /**
@@ -135,12 +148,16 @@ final class VectorMath {
         return c(1f).div(exp(x.neg()).add(1f));
     }
 
-    /** tanh; NaN for NaN and +-1 at +-inf (exp(2x) = inf gives 1 - 0). */
+    /**
+     * tanh as {@code tanh|x| = -m / (2 + m)}, {@code m = expm1(-2|x|)} in [-1, 0], with the sign of x:
+     * m carries no cancellation near 0, so one formula holds from subnormal x (m = -2|x|) to +-1 at
+     * +-inf (m = -1); NaN for NaN, -0 for -0.
+     */
     static FloatVector tanh(FloatVector x) {
-        FloatVector u = x.mul(x);
-        FloatVector small = x.mul(u).fma(u.fma(P4, P3).fma(u, c(P2)).fma(u, c(P1)).fma(u, c(P0)), x);
-        FloatVector large = c(1f).sub(c(2f).div(exp(x.add(x)).add(1f)));
-        return large.blend(small, x.abs().compare(VectorOperators.LT, TANH_CUT));
+        FloatVector m = expm1NonPositive(x.abs().mul(-2f));
+        // |.|: m is +0 at x = 0 (0/-2 = -0); the sign is then x's.
+        FloatVector t = m.div(c(-2f).sub(m)).abs();
+        return t.reinterpretAsInts().or(x.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats();
     }
 
     /**
