@@ -47,7 +47,7 @@ final class VectorMath {
      * (where Math.exp is near or below the smallest normal float), NaN for NaN.
      */
     static FloatVector exp(FloatVector x) {
-        return exp(x, true);
+        return exp(x, true, false);
     }
 
     /**
@@ -67,13 +67,9 @@ final class VectorMath {
         return exp(x, false, true);
     }
 
-    private static FloatVector exp(FloatVector x, boolean mayOverflow) {
-        return exp(x, mayOverflow, false);
-    }
-
     /**
-     * exp, with the overflow test only when x may exceed EXP_MAX, or exp - 1 for x <= 0 (both flags
-     * are constants at every call, folded by C2).
+     * exp, with the overflow test only when x may exceed EXP_MAX, or (minusOne, with x <= 0 only) exp - 1
+     * (both flags are constants at every call, folded by C2).
      */
     private static FloatVector exp(FloatVector x, boolean mayOverflow, boolean minusOne) {
         FloatVector rounded = x.fma(c(LOG2E), c(ROUND)), k = rounded.sub(ROUND);
