@@ -3,6 +3,7 @@ package dev.attune.bench;
 import dev.attune.tensor.F;
 import dev.attune.tensor.Generator;
 import dev.attune.tensor.GradMode;
+import dev.attune.tensor.MemoryScope;
 import dev.attune.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -41,6 +42,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * FLOP counts: forward {@code 4 n h tq tk d}, plus {@code 2 n h tq tk d} for the position term;
  * forward+backward 3.5 times the forward (the usual count, backward = 2.5 forward). In the suite
  * ({@code bench/run.sh AttentionBench}) the fused rows are Attune's and the unfused ones their baseline.
+ *
+ * <p>Each call runs in its own {@link MemoryScope}, as a training step does, so that outputs,
+ * intermediates and gradients come from the CPU array pool instead of fresh arrays that the JVM
+ * zeroes (up to the ninth session the rows were measured without one).
  *
  * <p>Run from the repository root (JMH options after the class name, e.g. {@code -p shape=hw4});
  * {@link #main} prints a table with ms/op, GFLOP/s and the fused speed-up after the JMH output:
@@ -108,23 +113,25 @@ public class AttentionBench {
 
     @Benchmark
     public Tensor forward() {
-        try (GradMode g = GradMode.noGrad()) {
+        try (MemoryScope _ = MemoryScope.open(); GradMode _ = GradMode.noGrad()) {
             return attend(q, k, v, qPos, pos);
         }
     }
 
     @Benchmark
     public void forwardBackward(Blackhole bh) {
-        Tensor lq = q.detach().requiresGrad(true), lk = k.detach().requiresGrad(true), lv = v.detach().requiresGrad(true);
-        Tensor lqp = qPos == null ? null : qPos.detach().requiresGrad(true);
-        Tensor lp = pos == null ? null : pos.detach().requiresGrad(true);
-        attend(lq, lk, lv, lqp, lp).backward(gOut, false);
-        bh.consume(lq.grad());
-        bh.consume(lk.grad());
-        bh.consume(lv.grad());
-        if (lqp != null) {
-            bh.consume(lqp.grad());
-            bh.consume(lp.grad());
+        try (MemoryScope _ = MemoryScope.open()) {
+            Tensor lq = q.detach().requiresGrad(true), lk = k.detach().requiresGrad(true), lv = v.detach().requiresGrad(true);
+            Tensor lqp = qPos == null ? null : qPos.detach().requiresGrad(true);
+            Tensor lp = pos == null ? null : pos.detach().requiresGrad(true);
+            attend(lq, lk, lv, lqp, lp).backward(gOut, false);
+            bh.consume(lq.grad());
+            bh.consume(lk.grad());
+            bh.consume(lv.grad());
+            if (lqp != null) {
+                bh.consume(lqp.grad());
+                bh.consume(lp.grad());
+            }
         }
     }
 

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link F#attention} (the fused kernel) and {@link F#attentionUnfused} (the composition): values
@@ -105,10 +107,14 @@ class AttentionTest {
         }
     }
 
-    /** Several row and key blocks, vector tails, and enough heads for every thread. */
-    @Test
-    void fusedMatchesTheCompositionAcrossBlocks() {
-        int n = 2, h = 3, tq = 131, tk = 150, d = 20;
+    /**
+     * Several row and key blocks, vector tails, and enough heads for every thread; d = 20 takes the
+     * CPU forward's transposed output accumulator, d = 64 the one in the output itself.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {20, 64})
+    void fusedMatchesTheCompositionAcrossBlocks(int d) {
+        int n = 2, h = 3, tq = 131, tk = 150;
         boolean[] pad = new boolean[n * tk];
         for (int j = 97; j < tk; j++) pad[tk + j] = true;   // utterance 1 is 97 frames long
         Tensor padding = Tensor.ofBools(pad, n, tk);

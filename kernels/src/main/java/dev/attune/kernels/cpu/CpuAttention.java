@@ -5,6 +5,7 @@ import dev.attune.kernels.Parallel;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Fused scaled dot-product attention on the CPU (see {@code Backend.attention} for the contract):
@@ -20,8 +21,9 @@ import jdk.incubator.vector.VectorOperators;
  * the keys in blocks of {@link #BC} with an online softmax (running row max m and sum l; a new
  * block with max m' rescales the accumulated output and l by exp(m - m')), so at most one
  * BR x BC block of scores exists per thread. The block products go through {@link CpuGemm};
- * with a position term, q and qPos (and k and pos) are laid side by side so that
- * {@code q k^T + qPos pos^T} is one product of depth 2d.
+ * with a position term, q and qPos (and k and pos) are stacked along the depth so that
+ * {@code q k^T + qPos pos^T} is one product of depth 2d. The scores are held transposed, keys by
+ * queries (see {@code forwardBlock}).
  *
  * <p>Backward: each task is one head; it recomputes the score blocks from lse
  * ({@code P = exp(S - lse)}), so no probabilities are kept between the passes. A head's gk and
@@ -35,8 +37,19 @@ final class CpuAttention {
     static final int BR = 128;
     /** Keys per block: a BR x BC block of scores is 64 KiB. */
     static final int BC = 128;
+    /**
+     * Row stride of the forward's blocks with queries across the lanes (scores, output
+     * accumulator): BR plus a cache line, so that a walk down a column spreads over all L1 sets
+     * instead of the eighth of them that a 512-byte stride reaches.
+     */
+    static final int LDQ = BR + 16;
     /** Multiply-adds below which a task is too small to hand to another thread. */
     private static final int MIN_TASK_WORK = 1 << 16;
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int VL = S.length();
+    /** The growable scratch buffers: output accumulator, side-by-side operands and their gradients, transposed operands. */
+    private static final int ACC = 0, QS = 1, KS = 2, GQS = 3, GKS = 4, QT = 5, KT = 6;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -45,11 +58,23 @@ final class CpuAttention {
      * the output accumulator, and the side-by-side operands and their gradients (see {@link Head}).
      */
     private static final class Scratch {
-        final float[] s = new float[BR * BC], dp = new float[BR * BC], pd = new float[BR * BC];
-        final float[] m = new float[BR], l = new float[BR], dRow = new float[BR];
-        final float[][] grown = new float[5][0];
+        final float[] s = new float[LDQ * BC], dp = new float[BR * BC], pd = new float[BR * BC];
+        final float[] m = new float[BR], l = new float[BR], corr = new float[BR], dRow = new float[BR];
+        final float[][] grown = new float[7][0];
 
-        /** Buffer {@code which} (0 acc, 1 qs, 2 ks, 3 gqs, 4 gks) with at least {@code size} floats. */
+        private final int[] offsets = new int[VL];
+        private int offsetsStride = -1;
+
+        /** Gather offsets {@code lane * stride}. */
+        int[] rowOffsets(int stride) {
+            if (offsetsStride != stride) {
+                for (int i = 0; i < VL; i++) offsets[i] = i * stride;
+                offsetsStride = stride;
+            }
+            return offsets;
+        }
+
+        /** Buffer {@code which} ({@link #ACC} .. {@link #KT}) with at least {@code size} floats. */
         float[] buffer(int which, int size) {
             if (grown[which].length < size) grown[which] = new float[size];
             return grown[which];
@@ -67,7 +92,7 @@ final class CpuAttention {
         static Head of(Problem pr, int bh, int i0, int rows, Scratch sc) {
             int d = pr.d, qOff = (bh * pr.tq + i0) * d, kOff = pr.kvOffset(bh);
             if (pr.qp == null) return new Head(pr.q, qOff, pr.k, kOff, d);
-            float[] qs = sc.buffer(1, rows * 2 * d), ks = sc.buffer(2, pr.tk * 2 * d);
+            float[] qs = sc.buffer(QS, rows * 2 * d), ks = sc.buffer(KS, pr.tk * 2 * d);
             sideBySide(pr.q, qOff, pr.qp, qOff, rows, d, qs);
             sideBySide(pr.k, kOff, pr.p, pr.posOffset(bh), pr.tk, d, ks);
             return new Head(qs, 0, ks, 0, 2 * d);
@@ -85,6 +110,11 @@ final class CpuAttention {
     /** The operands of one call, laid out as {@code Backend.attention} states. */
     record Problem(float[] q, float[] k, float[] v, float[] qp, float[] p, int pBatch, int[] pad,
                    int n, int h, int tq, int tk, int d, float scale, float dropoutP, long seed, long counter) {
+
+        /** Depth of the score product: d, or 2d with the position term. */
+        int width() {
+            return qp == null ? d : 2 * d;
+        }
 
         int kvOffset(int bh) {
             return bh * tk * d;
@@ -107,52 +137,140 @@ final class CpuAttention {
         long work = (long) Math.min(BR, pr.tq) * Math.max(1, pr.tk) * Math.max(1, pr.d);
         int minChunk = (int) Math.max(1, MIN_TASK_WORK / work);
         Parallel.forRange(pr.n * pr.h * rowBlocks, minChunk, (t0, t1) -> {
-            for (int t = t0; t < t1; t++) forwardBlock(pr, t / rowBlocks, t % rowBlocks, out, lse);
+            for (int t = t0; t < t1; t++) forwardBlock(pr, t / rowBlocks, t % rowBlocks, t > t0 && t % rowBlocks > 0, out, lse);
         });
     }
 
-    private static void forwardBlock(Problem pr, int bh, int rowBlock, float[] out, float[] lse) {
-        int d = pr.d, tk = pr.tk;
+    /**
+     * One head's row block; {@code keysReady} when this thread's previous block was the same head's
+     * previous one, so that the transposed keys in the scratch are this head's.
+     *
+     * <p>The scores are formed transposed, S^T (keys x queries), so that the softmax runs with
+     * queries across the vector lanes (no horizontal reductions) and P^T is the depth-major operand
+     * that P v needs: every block product reads its operands in place, and only q and k (with
+     * qPos and pos) are transposed, once per block and once per head. The output accumulates in
+     * {@code out} itself when d is whole column slivers of the GEMM (d = 64: its P v is then two
+     * full slivers wide); otherwise (d = 40) as out^T in a scratch, where d becomes GEMM rows,
+     * and is transposed at the end: a partial sliver cost 7 % of the forward at the HW4 shape.
+     */
+    private static void forwardBlock(Problem pr, int bh, int rowBlock, boolean keysReady, float[] out, float[] lse) {
+        int d = pr.d, tk = pr.tk, w = pr.width();
         int i0 = rowBlock * BR, rows = Math.min(BR, pr.tq - i0);
-        int qOff = (bh * pr.tq + i0) * d, kvOff = pr.kvOffset(bh);
+        boolean inPlace = d % CpuGemm.NR == 0;
         Scratch sc = SCRATCH.get();
-        float[] s = sc.s, m = sc.m, l = sc.l, acc = sc.buffer(0, rows * d);
-        Head hd = Head.of(pr, bh, i0, rows, sc);
-        Arrays.fill(m, 0, rows, Float.NEGATIVE_INFINITY);
-        Arrays.fill(l, 0, rows, 0f);
-        Arrays.fill(acc, 0, rows * d, 0f);
-        float keep = 1f - pr.dropoutP, inv = 1f / keep;
+        float[] st = sc.s, m = sc.m, l = sc.l, corr = sc.corr;
+        float[] qt = sc.buffer(QT, w * BR), kt = sc.buffer(KT, w * tk), ot = inPlace ? null : sc.buffer(ACC, d * LDQ);
+        int qOff = (bh * pr.tq + i0) * d, kvOff = pr.kvOffset(bh);
+        transpose(pr.q, qOff, d, rows, d, qt, 0, BR, sc);
+        if (pr.qp != null) transpose(pr.qp, qOff, d, rows, d, qt, d * BR, BR, sc);
+        if (!keysReady) {
+            transpose(pr.k, kvOff, d, tk, d, kt, 0, tk, sc);
+            if (pr.qp != null) transpose(pr.p, pr.posOffset(bh), d, tk, d, kt, d * tk, tk, sc);
+        }
+        long mixedSeed = CounterRng.mix(pr.seed);
         for (int j0 = 0; j0 < tk; j0 += BC) {
             int cols = Math.min(BC, tk - j0);
-            scores(pr, bh, hd, 0, j0, rows, cols, s);
-            for (int i = 0; i < rows; i++) {
-                int so = i * BC;
-                float mNew = Math.max(m[i], VectorRows.max(s, so, cols));
-                if (mNew == Float.NEGATIVE_INFINITY) {
-                    // Every key so far is padded: nothing to add yet.
-                    Arrays.fill(s, so, so + cols, 0f);
-                    continue;
-                }
-                float corr = (float) Math.exp(m[i] - mNew);   // 0 when m[i] is still -inf
-                l[i] = l[i] * corr + VectorRows.expShifted(s, so, mNew, s, so, cols);
-                m[i] = mNew;
-                if (corr != 1f) VectorRows.scale(acc, i * d, corr, acc, i * d, d);
-                if (pr.dropoutP > 0f) dropRow(s, so, cols, pr.seed, pr.dropPosition(bh, i0 + i, j0), keep, inv);
+            boolean first = j0 == 0;
+            // S^T = scale [k | pos] [q | qPos]^T
+            CpuGemm.sgemm(true, false, 1, cols, rows, w, pr.scale, kt, j0, tk, 0, qt, 0, BR, 0, 0f, st, 0, LDQ, 0);
+            if (pr.pad != null) {
+                int padOff = bh / pr.h * tk + j0;
+                for (int j = 0; j < cols; j++)
+                    if (pr.pad[padOff + j] != 0) Arrays.fill(st, j * LDQ, j * LDQ + rows, Float.NEGATIVE_INFINITY);
             }
-            CpuGemm.sgemm(false, false, 1, rows, d, cols, 1f, s, 0, BC, 0, pr.v, kvOff + j0 * d, d, 0, 1f, acc, 0, d, 0);
+            onlineSoftmax(st, cols, rows, first, m, l, corr, pr.dropoutP, mixedSeed, pr.dropPosition(bh, i0, j0), tk);
+            if (inPlace) {
+                // out = corr o out + P v
+                if (!first) for (int i = 0; i < rows; i++) VectorRows.scale(out, qOff + i * d, corr[i], out, qOff + i * d, d);
+                CpuGemm.sgemm(true, false, 1, rows, d, cols, 1f, st, 0, LDQ, 0, pr.v, kvOff + j0 * d, d, 0, first ? 0f : 1f,
+                        out, qOff, d, 0);
+            } else {
+                // out^T = corr o out^T + v^T P^T
+                if (!first) scaleColumns(ot, d, rows, corr);
+                CpuGemm.sgemm(true, false, 1, d, rows, cols, 1f, pr.v, kvOff + j0 * d, d, 0, st, 0, LDQ, 0, first ? 0f : 1f,
+                        ot, 0, LDQ, 0);
+            }
         }
+        // out /= l. All keys padded: l = 0 and a zero output; lse -inf marks the row for the backward.
         int lseOff = bh * pr.tq + i0;
         for (int i = 0; i < rows; i++) {
-            int o = qOff + i * d;
-            if (l[i] == 0f) {
-                // All keys padded: zero output, and lse -inf marks the row for the backward.
-                Arrays.fill(out, o, o + d, 0f);
-                lse[lseOff + i] = Float.NEGATIVE_INFINITY;
+            corr[i] = l[i] == 0f ? 0f : 1f / l[i];
+            lse[lseOff + i] = l[i] == 0f ? Float.NEGATIVE_INFINITY : m[i] + (float) Math.log(l[i]);
+        }
+        if (inPlace) {
+            for (int i = 0; i < rows; i++) VectorRows.scale(out, qOff + i * d, corr[i], out, qOff + i * d, d);
+        } else {
+            scaleColumns(ot, d, rows, corr);
+            transpose(ot, 0, LDQ, d, rows, out, qOff, d, sc);
+        }
+    }
+
+    /** {@code x[c, i] *= f[i]} for d rows of x (row stride LDQ) and i < rows, a vector of queries at a time. */
+    private static void scaleColumns(float[] x, int d, int rows, float[] f) {
+        for (int i = 0; i < rows; i += VL) {
+            FloatVector fi = FloatVector.fromArray(S, f, i);
+            for (int c = 0, o = i; c < d; c++, o += LDQ) FloatVector.fromArray(S, x, o).mul(fi).intoArray(x, o);
+        }
+    }
+
+    /**
+     * One key block of the online softmax, with queries across the vector lanes: {@code st} holds
+     * {@code cols} rows of scores (one per key, row stride LDQ); each query's running max m and sum l
+     * take the block in, {@code st} becomes {@code exp(s - m)}, and unless this is the first block
+     * {@code corr} receives the factor {@code exp(m_old - m)} by which the output so far must be
+     * rescaled. With dropout, each probability is then kept and scaled by 1 / (1 - p) where the
+     * draw at stream position {@code at + i * tk + j} is below 1 - p (as {@code Backend.random}
+     * BERNOULLI decides), else zeroed; the sum l takes the probabilities before dropout. Lanes past
+     * {@code rows} compute on stale values that nothing reads.
+     */
+    private static void onlineSoftmax(float[] st, int cols, int rows, boolean first, float[] m, float[] l, float[] corr,
+                                      float dropoutP, long mixedSeed, long at, int tk) {
+        FloatVector minusInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        FloatVector zeroHalf = FloatVector.zero(VectorRng.FS);
+        float keep = 1f - dropoutP, inv = 1f / keep;
+        for (int i = 0; i < rows; i += VL) {
+            FloatVector blockMax = minusInf;
+            for (int j = 0, o = i; j < cols; j++, o += LDQ) blockMax = blockMax.max(FloatVector.fromArray(S, st, o));
+            FloatVector mOld = first ? minusInf : FloatVector.fromArray(S, m, i), mNew = mOld.max(blockMax);
+            // Every key so far padded (max -inf): shift by 0, so that exp gives 0 instead of NaN.
+            FloatVector shift = mNew.blend(0f, mNew.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
+            FloatVector sum = FloatVector.zero(S);
+            for (int j = 0, o = i; j < cols; j++, o += LDQ) {
+                FloatVector e = VectorMath.expNonPositive(FloatVector.fromArray(S, st, o).sub(shift));
+                e.intoArray(st, o);
+                sum = sum.add(e);
+                if (dropoutP > 0f) {
+                    for (int h = 0; h < VL; h += VectorRng.LANES) {
+                        FloatVector u = VectorRng.uniform(mixedSeed, at + (long) (i + h) * tk + j, tk);
+                        FloatVector.fromArray(VectorRng.FS, st, o + h).mul(inv)
+                                .blend(zeroHalf, u.compare(VectorOperators.GE, keep)).intoArray(st, o + h);
+                    }
+                }
+            }
+            mNew.intoArray(m, i);
+            if (first) {
+                sum.intoArray(l, i);
             } else {
-                VectorRows.scale(acc, i * d, 1f / l[i], out, o, d);
-                lse[lseOff + i] = m[i] + (float) Math.log(l[i]);
+                FloatVector c = VectorMath.expNonPositive(mOld.sub(shift));
+                c.fma(FloatVector.fromArray(S, l, i), sum).intoArray(l, i);
+                c.intoArray(corr, i);
             }
         }
+    }
+
+    /**
+     * {@code dst[dOff + c * ld + r] = src[sOff + r * cols + c]}: a row-major (rows, cols) block,
+     * transposed, VL rows at a time by gathers down each column (scalar copies cost a third of the
+     * forward at WeNet's shape).
+     */
+    private static void transpose(float[] src, int sOff, int sLd, int rows, int cols, float[] dst, int dOff, int dLd, Scratch sc) {
+        int[] offsets = sc.rowOffsets(sLd);
+        int r = 0;
+        for (; r + VL <= rows; r += VL)
+            for (int c = 0, s = sOff + r * sLd, o = dOff + r; c < cols; c++, o += dLd)
+                FloatVector.fromArray(S, src, s + c, offsets, 0).intoArray(dst, o);
+        for (; r < rows; r++)
+            for (int c = 0, s = sOff + r * sLd; c < cols; c++) dst[dOff + c * dLd + r] = src[s + c];
     }
 
     static void backward(Problem pr, float[] out, float[] lse, float[] gOut,
@@ -192,7 +310,7 @@ final class CpuAttention {
         Head hd = Head.of(pr, bh, 0, tq, sc);
         int w = hd.w();
         // Gradients of the score operands: gq and gk in place, or [gq | gqPos] and [gk | gPos] side by side.
-        float[] gqs = pos ? sc.buffer(3, tq * w) : gq, gks = pos ? sc.buffer(4, tk * w) : gk;
+        float[] gqs = pos ? sc.buffer(GQS, tq * w) : gq, gks = pos ? sc.buffer(GKS, tk * w) : gk;
         int gqsOff = pos ? 0 : qBase, gksOff = pos ? 0 : kvOff;
         Arrays.fill(gqs, gqsOff, gqsOff + tq * w, 0f);
         Arrays.fill(gks, gksOff, gksOff + tk * w, 0f);
@@ -257,20 +375,5 @@ final class CpuAttention {
                 if (pr.pad[padOff + j] != 0) for (int i = 0; i < rows; i++) s[i * BC + j] = Float.NEGATIVE_INFINITY;
             }
         }
-    }
-
-    /**
-     * Dropout of one row in place: {@code s[j] *= 1 / keep} where the draw at stream position
-     * {@code at + j} is below {@code keep} (as {@code Backend.random} BERNOULLI decides), else 0.
-     */
-    private static void dropRow(float[] s, int off, int n, long seed, long at, float keep, float inv) {
-        long mixed = CounterRng.mix(seed);
-        FloatVector zero = FloatVector.zero(VectorRng.FS);
-        int j = 0;
-        for (; j + VectorRng.LANES <= n; j += VectorRng.LANES) {
-            FloatVector kept = FloatVector.fromArray(VectorRng.FS, s, off + j).mul(inv);
-            kept.blend(zero, VectorRng.uniform(mixed, at + j).compare(VectorOperators.GE, keep)).intoArray(s, off + j);
-        }
-        for (; j < n; j++) s[off + j] = CounterRng.uniform(seed, at + j) < keep ? s[off + j] * inv : 0f;
     }
 }

@@ -25,7 +25,12 @@ final class VectorRng {
 
     /** The uniform draws on [0, 1) at positions {@code at .. at + LANES - 1} of the stream whose {@code mixedSeed = CounterRng.mix(seed)}. */
     static FloatVector uniform(long mixedSeed, long at) {
-        LongVector r = LongVector.zero(LS).addIndex(1).mul(GAMMA).add(mixedSeed + (at + 1) * GAMMA);
+        return uniform(mixedSeed, at, 1);
+    }
+
+    /** As {@link #uniform(long, long)}, at positions {@code at + lane * stride}. */
+    static FloatVector uniform(long mixedSeed, long at, long stride) {
+        LongVector r = LongVector.zero(LS).addIndex(1).mul(stride * GAMMA).add(mixedSeed + (at + 1) * GAMMA);
         r = r.lanewise(VectorOperators.XOR, r.lanewise(VectorOperators.LSHR, 30)).mul(CounterRng.MIX_1);
         r = r.lanewise(VectorOperators.XOR, r.lanewise(VectorOperators.LSHR, 27)).mul(CounterRng.MIX_2);
         r = r.lanewise(VectorOperators.XOR, r.lanewise(VectorOperators.LSHR, 31));
