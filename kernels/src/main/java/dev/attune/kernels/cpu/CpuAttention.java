@@ -4,6 +4,7 @@ import dev.attune.kernels.CounterRng;
 import dev.attune.kernels.Parallel;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -331,14 +332,7 @@ final class CpuAttention {
                 float[] dropped = s;
                 if (drop) {
                     // The kept probabilities feed gv; dP sees the same mask.
-                    for (int i = 0; i < rows; i++) {
-                        long at = pr.dropPosition(bh, i0 + i, j0);
-                        for (int j = i * BC, end = j + cols; j < end; j++, at++) {
-                            boolean kept = CounterRng.uniform(pr.seed, at) < keep;
-                            pd[j] = kept ? s[j] * inv : 0f;
-                            dp[j] = kept ? dp[j] * inv : 0f;
-                        }
-                    }
+                    dropBlock(pr, bh, i0, j0, rows, cols, s, dp, pd, keep, inv);
                     dropped = pd;
                 }
                 CpuGemm.sgemm(true, false, 1, cols, d, rows, 1f, dropped, 0, BC, 0, gOut, qOff, d, 0, 1f, gv, kOff, d, 0);
@@ -357,6 +351,31 @@ final class CpuAttention {
             for (int j = 0; j < tk; j++) {
                 System.arraycopy(gks, j * w, gk, kvOff + j * d, d);
                 System.arraycopy(gks, j * w + d, gPos, gPosOff + j * d, d);
+            }
+        }
+    }
+
+    /**
+     * The backward's dropout of a block of probabilities p and their gradients dp (row stride BC):
+     * where the draw at stream position {@code dropPosition(bh, i0 + i, j0) + j} is below keep (the
+     * forward's mask), {@code pd = p / keep} and {@code dp /= keep}, else both are 0.
+     */
+    private static void dropBlock(Problem pr, int bh, int i0, int j0, int rows, int cols, float[] p, float[] dp, float[] pd,
+                                  float keep, float inv) {
+        long mixed = CounterRng.mix(pr.seed);
+        FloatVector zero = FloatVector.zero(VectorRng.FS);
+        for (int i = 0; i < rows; i++) {
+            long at = pr.dropPosition(bh, i0 + i, j0);
+            int o = i * BC, j = 0;
+            for (; j + VectorRng.LANES <= cols; j += VectorRng.LANES) {
+                VectorMask<Float> dropped = VectorRng.uniform(mixed, at + j).compare(VectorOperators.GE, keep);
+                FloatVector.fromArray(VectorRng.FS, p, o + j).mul(inv).blend(zero, dropped).intoArray(pd, o + j);
+                FloatVector.fromArray(VectorRng.FS, dp, o + j).mul(inv).blend(zero, dropped).intoArray(dp, o + j);
+            }
+            for (; j < cols; j++) {
+                boolean kept = CounterRng.uniform(pr.seed, at + j) < keep;
+                pd[o + j] = kept ? p[o + j] * inv : 0f;
+                dp[o + j] = kept ? dp[o + j] * inv : 0f;
             }
         }
     }
