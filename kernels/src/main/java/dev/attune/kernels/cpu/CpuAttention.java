@@ -4,6 +4,7 @@ import dev.attune.kernels.CounterRng;
 import dev.attune.kernels.Parallel;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -230,8 +231,11 @@ final class CpuAttention {
         FloatVector zeroHalf = FloatVector.zero(VectorRng.FS);
         float keep = 1f - dropoutP, inv = 1f / keep;
         for (int i = 0; i < rows; i += VL) {
-            FloatVector blockMax = minusInf;
-            for (int j = 0, o = i; j < cols; j++, o += LDQ) blockMax = blockMax.max(FloatVector.fromArray(S, st, o));
+            // The max on order-preserving integer images of the floats, as VectorRows.max does.
+            IntVector maxBits = VectorRows.ordered(minusInf.reinterpretAsInts());
+            for (int j = 0, o = i; j < cols; j++, o += LDQ)
+                maxBits = maxBits.max(VectorRows.ordered(FloatVector.fromArray(S, st, o).reinterpretAsInts()));
+            FloatVector blockMax = VectorRows.ordered(maxBits).reinterpretAsFloats();
             FloatVector mOld = first ? minusInf : FloatVector.fromArray(S, m, i), mNew = mOld.max(blockMax);
             // Every key so far padded (max -inf): shift by 0, so that exp gives 0 instead of NaN.
             FloatVector shift = mNew.blend(0f, mNew.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));

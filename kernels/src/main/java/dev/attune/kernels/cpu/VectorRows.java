@@ -27,8 +27,7 @@ final class VectorRows {
         IntVector acc = IntVector.broadcast(IS, ordered(Float.floatToRawIntBits(Float.NEGATIVE_INFINITY)));
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += VL) {
-            IntVector bits = FloatVector.fromArray(S, x, off + j).reinterpretAsInts();
-            acc = acc.max(bits.lanewise(VectorOperators.XOR, bits.lanewise(VectorOperators.ASHR, 31).lanewise(VectorOperators.AND, 0x7fffffff)));
+            acc = acc.max(ordered(FloatVector.fromArray(S, x, off + j).reinterpretAsInts()));
         }
         int r = acc.reduceLanes(VectorOperators.MAX);
         for (; j < n; j++) r = Math.max(r, ordered(Float.floatToRawIntBits(x[off + j])));
@@ -41,6 +40,11 @@ final class VectorRows {
      */
     private static int ordered(int bits) {
         return bits ^ ((bits >> 31) & 0x7fffffff);
+    }
+
+    /** {@link #ordered(int)} lane by lane. */
+    static IntVector ordered(IntVector bits) {
+        return bits.lanewise(VectorOperators.XOR, bits.lanewise(VectorOperators.ASHR, 31).lanewise(VectorOperators.AND, 0x7fffffff));
     }
 
     static float sum(float[] x, int off, int n) {
