@@ -50,14 +50,15 @@ final class CpuAttention {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
-    /** The growable scratch buffers: output accumulator, side-by-side operands and their gradients, transposed operands. */
+    /** The growable scratch buffers: out^T, side-by-side operands and their gradients, transposed q and k. */
     private static final int ACC = 0, QS = 1, KS = 2, GQS = 3, GKS = 4, QT = 5, KT = 6;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /**
-     * Per-thread blocks: scores/probabilities, dP or dS, dropped probabilities, row statistics,
-     * the output accumulator, and the side-by-side operands and their gradients (see {@link Head}).
+     * Per-thread blocks: scores/probabilities, dP or dS, dropped probabilities, row statistics and
+     * rescale factors, the forward's transposed output accumulator and operands, and the backward's
+     * side-by-side operands and their gradients (see {@link Head}).
      */
     private static final class Scratch {
         final float[] s = new float[LDQ * BC], dp = new float[BR * BC], pd = new float[BR * BC];
