@@ -184,7 +184,7 @@ final class CpuAttention {
             onlineSoftmax(st, cols, rows, first, m, l, corr, pr.dropoutP, mixedSeed, pr.dropPosition(bh, i0, j0), tk);
             if (inPlace) {
                 // out = corr o out + P v
-                if (!first) for (int i = 0; i < rows; i++) VectorRows.scale(out, qOff + i * d, corr[i], out, qOff + i * d, d);
+                if (!first) scaleRows(out, qOff, d, rows, corr);
                 CpuGemm.sgemm(true, false, 1, rows, d, cols, 1f, st, 0, LDQ, 0, pr.v, kvOff + j0 * d, d, 0, first ? 0f : 1f,
                         out, qOff, d, 0);
             } else {
@@ -201,11 +201,16 @@ final class CpuAttention {
             lse[lseOff + i] = l[i] == 0f ? Float.NEGATIVE_INFINITY : m[i] + (float) Math.log(l[i]);
         }
         if (inPlace) {
-            for (int i = 0; i < rows; i++) VectorRows.scale(out, qOff + i * d, corr[i], out, qOff + i * d, d);
+            scaleRows(out, qOff, d, rows, corr);
         } else {
             scaleColumns(ot, d, rows, corr);
             transpose(ot, 0, LDQ, d, rows, out, qOff, d, sc);
         }
+    }
+
+    /** {@code x[off + i * d + c] *= f[i]} for rows i < rows of width d. */
+    private static void scaleRows(float[] x, int off, int d, int rows, float[] f) {
+        for (int i = 0; i < rows; i++) VectorRows.scale(x, off + i * d, f[i], x, off + i * d, d);
     }
 
     /** {@code x[c, i] *= f[i]} for d rows of x (row stride LDQ) and i < rows, a vector of queries at a time. */
@@ -265,9 +270,9 @@ final class CpuAttention {
     }
 
     /**
-     * {@code dst[dOff + c * ld + r] = src[sOff + r * cols + c]}: a row-major (rows, cols) block,
-     * transposed, VL rows at a time by gathers down each column (scalar copies cost a third of the
-     * forward at WeNet's shape).
+     * {@code dst[dOff + c * dLd + r] = src[sOff + r * sLd + c]}: a (rows, cols) block, transposed,
+     * VL rows at a time by gathers down each column (with scalar copies, the forward was slower than
+     * before the transposed layout at WeNet's shape).
      */
     private static void transpose(float[] src, int sOff, int sLd, int rows, int cols, float[] dst, int dOff, int dLd, Scratch sc) {
         int[] offsets = sc.rowOffsets(sLd);
