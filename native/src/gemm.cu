@@ -88,10 +88,28 @@ extern "C" __global__ void __launch_bounds__(256) attune_sgemm(
 #define TBK 16
 #define TPAD 8  // row padding that makes the fragment reads below conflict-free
 
+// The two tensor-core instructions; the CPU emulator (native/emu) supplies their emulations.
 __device__ __forceinline__ unsigned toTf32(float x) {
+#ifdef ATTUNE_CUDA_EMULATOR
+    return attune_emu::cvtRnaTf32(x);
+#else
     unsigned r;
     asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
     return r;
+#endif
+}
+
+// d += a b for one 16x8x8 tile: a, b TF32 fragments, d FP32 (fragment layouts in the PTX ISA, m16n8k8).
+__device__ __forceinline__ void mmaTf32(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
+#ifdef ATTUNE_CUDA_EMULATOR
+    attune_emu::mmaTf32(d, a, b);
+#else
+    asm volatile(
+        "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
+        "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#endif
 }
 
 extern "C" __global__ void __launch_bounds__(256) attune_sgemm_tf32(
@@ -151,12 +169,7 @@ extern "C" __global__ void __launch_bounds__(256) attune_sgemm_tf32(
 #pragma unroll
             for (int x = 0; x < 4; x++)
 #pragma unroll
-                for (int y = 0; y < 4; y++)
-                    asm volatile(
-                        "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
-                        "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
-                        : "+f"(acc[x][y][0]), "+f"(acc[x][y][1]), "+f"(acc[x][y][2]), "+f"(acc[x][y][3])
-                        : "r"(af[x][0]), "r"(af[x][1]), "r"(af[x][2]), "r"(af[x][3]), "r"(bf[y][0]), "r"(bf[y][1]));
+                for (int y = 0; y < 4; y++) mmaTf32(acc[x][y], af[x], bf[y]);
         }
         __syncthreads();
     }

@@ -4,6 +4,7 @@ import dev.attune.kernels.Backend;
 import dev.attune.kernels.cpu.CpuBackend;
 import dev.attune.kernels.cuda.Cuda;
 import dev.attune.kernels.cuda.CudaBackend;
+import dev.attune.kernels.cuda.CudaEmulator;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -16,6 +17,7 @@ public final class Device {
     public static final Device CPU = new Device("cpu", -1, CpuBackend.INSTANCE);
     private static final ConcurrentHashMap<Integer, Device> CUDA = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<String, Device> SIMULATED = new ConcurrentHashMap<>();
+    private static volatile Device cudaEmulator;
 
     private final String type;
     private final int index;
@@ -69,6 +71,34 @@ public final class Device {
             throw new IllegalArgumentException("Device.simulated: the name must be non-empty and not 'cpu' or 'cuda', got '" + name + "'");
         }
         return SIMULATED.computeIfAbsent(name, n -> new Device(n, 0, CpuBackend.INSTANCE));
+    }
+
+    /**
+     * The CUDA backend with its kernels compiled for this CPU and run by the emulator of
+     * {@code native/emu} ({@link CudaEmulator}): the same launches and kernel source as on a GPU,
+     * each CUDA thread a fiber, far slower than the CPU backend. It is there to test and to step
+     * through the CUDA kernels where no GPU is; it prints as {@code cuda-emulator:0}.
+     *
+     * @throws DeviceUnavailableException naming the reason when the emulator was not built (no g++)
+     */
+    public static Device cudaEmulator() {
+        Device d = cudaEmulator;
+        if (d != null) return d;
+        synchronized (Device.class) {
+            if (cudaEmulator == null) {
+                try {
+                    cudaEmulator = new Device("cuda-emulator", 0, CudaEmulator.backend());
+                } catch (Cuda.CudaUnavailableException e) {
+                    throw new DeviceUnavailableException(e.getMessage());
+                }
+            }
+            return cudaEmulator;
+        }
+    }
+
+    /** Why {@link #cudaEmulator()} cannot run here, or null when it can. */
+    public static String cudaEmulatorUnavailableReason() {
+        return CudaEmulator.unavailableReason();
     }
 
     /** True when {@link #cuda(int)} can give at least device 0. */

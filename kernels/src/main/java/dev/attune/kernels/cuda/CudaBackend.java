@@ -50,7 +50,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public String name() {
-        return "cuda:" + device.index();
+        return device.toString();
     }
 
     /** Uses the TF32 tensor-core GEMM (10-bit mantissa inputs, FP32 accumulation) when on. Default off. */
