@@ -18,7 +18,8 @@ lib="$out/libattune_cuda_emu.so"
 if [ -f "$lib" ] && [ -z "$(find "$here/src" "$here/emu" "$0" -newer "$lib" -print -quit)" ]; then exit 0; fi
 mkdir -p "$out" "$work"
 rm -f "$work"/emu_*.cpp
-for src in "$here"/src/*.cu; do
+# The kernels, and the emulator's own test kernels (emu/*.cu, never built by nvcc).
+for src in "$here"/src/*.cu "$here"/emu/*.cu; do
   name="$(basename "$src" .cu)"
   {
     echo "#line 1 \"$src\""
@@ -31,4 +32,4 @@ for src in "$here"/src/*.cu; do
 done
 "$cxx" -std=c++17 -O2 -fPIC -shared -fvisibility=hidden -ffp-contract=off -fno-strict-aliasing -Wall -Wno-unknown-pragmas \
   -I"$here/src" -include "$here/emu/cuda_emu.h" "$work"/emu_*.cpp "$here/emu/cuda_emu.cpp" -o "$lib"
-echo "[attune-native] built the CUDA emulator ($(ls "$here"/src/*.cu | wc -l) kernel files) with $cxx"
+echo "[attune-native] built the CUDA emulator ($(ls "$here"/src/*.cu | wc -l) kernel files and its self-test) with $cxx"

@@ -208,7 +208,10 @@ bool runBlock(int nThreads) {
         }
         if (live == 0) return true;
         bool released = false;
-        if (atBarrier == live) {  // threads that returned count as arrived, as on sm_70+
+        // Every thread of the block must reach a barrier: the CUDA C++ guide allows __syncthreads in
+        // conditional code only where the condition is the same for the whole block, and a thread that
+        // returned never arrives (the hang below reports it).
+        if (atBarrier == nThreads) {
             for (int t = 0; t < nThreads; t++) {
                 if (threads[t].state == State::WaitBlock) threads[t].state = State::Ready;
             }

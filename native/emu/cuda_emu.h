@@ -6,7 +6,7 @@
 // thread of a block is a fiber (its own stack, so its locals are its registers) and the fibers take
 // turns only at __syncthreads and warp shuffles. That is enough to give every kernel its CUDA
 // meaning, with the ordering CUDA guarantees and no more:
-//   __syncthreads     waits until every thread of the block that has not returned has reached it;
+//   __syncthreads     waits until every thread of the block has reached it (one that returned never does);
 //   __shfl_*_sync     (full mask only) waits until all 32 lanes of the warp have written their value;
 //   __shared__        one object per block (blocks never overlap in time here);
 //   extern __shared__ the launch's dynamic shared memory, which must be named smem; it starts as NaN
