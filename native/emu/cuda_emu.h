@@ -4,7 +4,8 @@
 //
 // Execution model: a launch runs its blocks one after another on the calling thread; each CUDA
 // thread of a block is a fiber (its own stack, so its locals are its registers) and the fibers take
-// turns only at __syncthreads and warp shuffles. That is enough to give every kernel its CUDA
+// turns only at __syncthreads and warp shuffles, in thread order in even blocks and in reverse order
+// in odd ones (so that a missing barrier shows as wrong values). That is enough to give every kernel its CUDA
 // meaning, with the ordering CUDA guarantees and no more:
 //   __syncthreads     waits until every thread of the block has reached it (one that returned never does);
 //   __shfl_*_sync     (full mask only) waits until all 32 lanes of the warp have written their value;

@@ -55,3 +55,12 @@ extern "C" __global__ void emu_selftest_unset_shared(float* out) {
     extern __shared__ float smem[];
     out[threadIdx.x] = smem[threadIdx.x];
 }
+
+// Broken: reads its neighbour's shared-memory slot with no barrier after the writes (a race). Block b
+// writes out[b * blockDim.x + t].
+extern "C" __global__ void emu_selftest_race(float* out) {
+    extern __shared__ float smem[];
+    int t = threadIdx.x;
+    smem[t] = (float) t;
+    out[blockIdx.x * blockDim.x + t] = smem[(t + 1) % blockDim.x];
+}

@@ -137,6 +137,22 @@ class CudaEmulatorTest {
     }
 
     @Test
+    void aMissingBarrierGivesDifferentValuesInEvenAndOddBlocks() {
+        int block = 32;
+        try (Storage out = be.allocate(DType.FLOAT32, 2 * block)) {
+            launch("emu_selftest_race", 2, block, 4 * block, addr(out));
+            float[] v = be.downloadFloats(out, 0, 2 * block);
+            // Block 0 runs its threads in order: each reads its neighbour's slot before the neighbour wrote it
+            // (the last thread wraps to thread 0, which has). Block 1 runs them in reverse: each neighbour has
+            // written, except thread 0 for the last thread, which runs first.
+            for (int t = 0; t < block - 1; t++) assertTrue(Float.isNaN(v[t]), "block 0, thread " + t + ": " + v[t]);
+            assertEquals(0f, v[block - 1]);
+            for (int t = 0; t < block - 1; t++) assertEquals(t + 1, v[block + t], "block 1, thread " + t);
+            assertTrue(Float.isNaN(v[2 * block - 1]), "block 1, thread " + (block - 1) + ": " + v[2 * block - 1]);
+        }
+    }
+
+    @Test
     void unknownKernelsAndImpossibleBlocksAreRefused() {
         var e = assertThrows(CudaException.class, () -> dev.launchShared("x", "no_such_kernel", 1, 1, 1, 32, 0));
         assertTrue(e.getMessage().contains("no kernel named no_such_kernel"), e.getMessage());
