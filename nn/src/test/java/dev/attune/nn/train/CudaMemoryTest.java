@@ -41,7 +41,7 @@ class CudaMemoryTest {
         AdamW optimizer = new AdamW(model.parameters(), 1e-3);
         Generator g = new Generator(1);
         Random r = new Random(2);
-        int steps = 24, batch = 3, frames = 20;
+        int steps = 16, batch = 3, frames = 20;
         long[] inUse = new long[steps + 1], held = new long[steps + 1];
         for (int step = 1; step <= steps; step++) {
             int[] lengths = new int[batch], labels = new int[batch];
