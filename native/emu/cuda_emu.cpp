@@ -99,7 +99,7 @@ std::string failure;  // the first error of the running launch
 std::mutex launchLock;
 
 struct DeviceBlock {
-    char* base;  // what malloc gave, the guard band first
+    char* base;  // what aligned_alloc gave, the guard band first
     std::size_t bytes;
 };
 std::map<uintptr_t, DeviceBlock> deviceBlocks;  // by the address the kernels see
