@@ -98,19 +98,10 @@ inline float atomicAdd(float* p, float v) {
     *p = old + v;
     return old;
 }
-inline int atomicAdd(int* p, int v) {
-    int old = *p;
-    *p = old + v;
-    return old;
-}
 
-// CUDA's integer and float min/max overloads.
+// CUDA's integer min/max. This header defines only the built-ins the kernels use: add one when a kernel needs it.
 inline int min(int a, int b) { return a < b ? a : b; }
 inline int max(int a, int b) { return a > b ? a : b; }
-inline long long min(long long a, long long b) { return a < b ? a : b; }
-inline long long max(long long a, long long b) { return a > b ? a : b; }
-inline float min(float a, float b) { return fminf(a, b); }
-inline float max(float a, float b) { return fmaxf(a, b); }
 
 // Correctly rounded IEEE operations (this file is compiled with -ffp-contract=off).
 inline float __fadd_rn(float a, float b) { return a + b; }
@@ -121,12 +112,8 @@ inline float __fmaf_rn(float a, float b, float c) { return fmaf(a, b, c); }
 inline float __fsqrt_rn(float a) { return sqrtf(a); }
 inline double __dmul_rn(double a, double b) { return a * b; }
 inline float rsqrtf(float a) { return 1.f / sqrtf(a); }
-using std::isfinite;
-using std::isinf;
-using std::isnan;
 using std::signbit;
 inline float __int_as_float(int v) { return attune_emu::fromBits<float>(attune_emu::toBits(v)); }
-inline int __float_as_int(float v) { return attune_emu::fromBits<int>(attune_emu::toBits(v)); }
 
 // ---- kernel registry: the generated unit of each kernel file ends with one ATTUNE_EMU_KERNEL per kernel ----
 #include <functional>
